@@ -1,5 +1,5 @@
 import { RaftError } from './errors';
-import { ConfChange, ConfChangeType, ConfState, NodeId } from './types';
+import { ConfChange, ConfChangeType, ConfState, Entry, NodeId } from './types';
 
 const CONF_CHANGE_TYPES: readonly ConfChangeType[] = ['add-voter', 'add-learner', 'remove-node'];
 const encoder = new TextEncoder();
@@ -73,4 +73,24 @@ export function applyConfChange(confState: ConfState, change: ConfChange): ConfS
     case 'remove-node':
       return { voters: without(confState.voters), learners: without(confState.learners) };
   }
+}
+
+/**
+ * The log that starts a new cluster: one committed conf-change entry per initial member, in term 1
+ * (as etcd bootstraps). Every founding node writes the same entries, and a node that joins later
+ * learns the founding membership by replaying them, like any other change.
+ */
+export function bootstrapEntries(confState: ConfState): Entry[] {
+  const changes: ConfChange[] = [
+    ...[...confState.voters].sort().map((nodeId): ConfChange => ({ type: 'add-voter', nodeId })),
+    ...[...confState.learners]
+      .sort()
+      .map((nodeId): ConfChange => ({ type: 'add-learner', nodeId })),
+  ];
+  return changes.map((change, i) => ({
+    term: 1,
+    index: i + 1,
+    type: 'conf-change',
+    data: encodeConfChange(change),
+  }));
 }

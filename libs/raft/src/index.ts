@@ -15,4 +15,9 @@ export { MemoryStorage } from './memory-storage';
 export { RawNode } from './raw-node';
 export type { RaftStatus, MemberProgress } from './raw-node';
 export type { ProgressState } from './tracker/progress';
-export { encodeConfChange, decodeConfChange, MalformedConfChangeError } from './conf-change';
+export {
+  bootstrapEntries,
+  encodeConfChange,
+  decodeConfChange,
+  MalformedConfChangeError,
+} from './conf-change';

@@ -1,6 +1,15 @@
+import { bootstrapEntries } from './conf-change';
 import { CompactedError, RaftInvariantError, UnavailableError } from './errors';
 import { InitialState, Storage } from './storage';
-import { ConfState, EMPTY_CONF_STATE, EMPTY_HARD_STATE, Entry, HardState, Snapshot } from './types';
+import {
+  ConfState,
+  EMPTY_CONF_STATE,
+  EMPTY_HARD_STATE,
+  Entry,
+  HardState,
+  NO_NODE,
+  Snapshot,
+} from './types';
 
 const EMPTY_DATA = new Uint8Array(0);
 
@@ -18,10 +27,15 @@ export class MemoryStorage implements Storage {
   /** log[0] is a placeholder holding the index and term of the latest snapshot. */
   private log: Entry[] = [{ index: 0, term: 0, type: 'normal', data: EMPTY_DATA }];
 
-  /** A storage that already holds a membership, as a freshly bootstrapped cluster has. */
+  /**
+   * The storage of a founding member of a new cluster: the bootstrap log (see `bootstrapEntries`),
+   * committed. Every founding member must be given the same membership.
+   */
   static bootstrap(confState: ConfState): MemoryStorage {
     const storage = new MemoryStorage();
-    storage.latestSnapshot = { metadata: { index: 0, term: 0, confState }, data: EMPTY_DATA };
+    const entries = bootstrapEntries(confState);
+    storage.append(entries);
+    storage.setHardState({ term: 1, vote: NO_NODE, commit: entries.length });
     return storage;
   }
 

@@ -681,6 +681,14 @@ export class Raft {
       progress.leaseAckTick = m.sentAtTick;
     if (progress.state === 'replicate' && progress.inflights.full())
       progress.inflights.freeFirstOne();
+    if (
+      progress.state === 'snapshot' &&
+      ++progress.snapshotWaitResponses >= this.config.electionTicks
+    ) {
+      // The member is alive but never acknowledged the snapshot, and the host did not report on it:
+      // it was lost. Probe again, which sends a fresh snapshot if one is still needed.
+      progress.becomeProbe();
+    }
     if (progress.match < this.log.lastIndex() || progress.state === 'probe')
       this.sendAppend(m.from);
     if (!m.context) return;

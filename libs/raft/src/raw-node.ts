@@ -188,6 +188,28 @@ export class RawNode {
     }
   }
 
+  /** The essentials of `status()`, without the per-member progress: cheap enough for every request. */
+  basicStatus(): Omit<RaftStatus, 'progress' | 'confState'> {
+    const raft = this.raft;
+    return {
+      id: raft.id,
+      term: raft.term,
+      vote: raft.vote,
+      leader: raft.lead,
+      role: raft.role,
+      commit: raft.log.committed,
+      applied: raft.log.applied,
+      firstIndex: raft.log.firstIndex(),
+      lastIndex: raft.log.lastIndex(),
+      leadTransferee: raft.leadTransferee,
+    };
+  }
+
+  /** Term of the entry at `index` in this node's log, persisted or not; undefined if compacted or absent. */
+  termAt(index: number): number | undefined {
+    return this.raft.log.term(index);
+  }
+
   status(): RaftStatus {
     const raft = this.raft;
     const progress = new Map<NodeId, MemberProgress>();
@@ -202,19 +224,6 @@ export class RawNode {
         });
       }
     }
-    return {
-      id: raft.id,
-      term: raft.term,
-      vote: raft.vote,
-      leader: raft.lead,
-      role: raft.role,
-      commit: raft.log.committed,
-      applied: raft.log.applied,
-      firstIndex: raft.log.firstIndex(),
-      lastIndex: raft.log.lastIndex(),
-      confState: raft.confState(),
-      leadTransferee: raft.leadTransferee,
-      progress,
-    };
+    return { ...this.basicStatus(), confState: raft.confState(), progress };
   }
 }

@@ -21,6 +21,8 @@ export class Progress {
   recentActive = false;
   /** In `probe` state: an append is outstanding and no more are sent until it is answered. */
   msgAppFlowPaused = false;
+  /** Heartbeat responses received while waiting in `snapshot` state (see Raft.handleHeartbeatResponse). */
+  snapshotWaitResponses = 0;
   /** Highest `sentAtTick` of a heartbeat the member answered: the start of the lease it grants. */
   leaseAckTick = Number.NEGATIVE_INFINITY;
   readonly inflights: Inflights;
@@ -38,6 +40,7 @@ export class Progress {
   private resetState(state: ProgressState): void {
     this.msgAppFlowPaused = false;
     this.pendingSnapshot = 0;
+    this.snapshotWaitResponses = 0;
     this.state = state;
     this.inflights.reset();
   }
