@@ -1,0 +1,15 @@
+/**
+ * The cluster node's configuration: read from the environment, validated once at start, provided
+ * to Nest under {@link NODE_CONFIG}.
+ */
+export { LOG_LEVELS, NODE_CONFIG_DEFAULTS } from './node-config';
+export type { LogLevel, NodeConfig, PeerNode } from './node-config';
+export { loadNodeConfig } from './load-node-config';
+export type { Environment } from './load-node-config';
+export {
+  ConfigValidationError,
+  formatConfigError,
+  formatConfigProblem,
+} from './config-validation-error';
+export type { ConfigProblem } from './config-validation-error';
+export { InjectNodeConfig, NODE_CONFIG, NodeConfigModule } from './node-config.module';

@@ -1,0 +1,83 @@
+/** Verbosity of the node's log, from least to most selective. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Another member of the cluster, one element of `PEER_NODES`. */
+export interface PeerNode {
+  /** The peer's `NODE_ID` (`node_id`). */
+  readonly nodeId: string;
+  /** Address this node dials to reach the peer (`address`): an IP literal or a hostname. */
+  readonly address: string;
+  /** The peer's HTTP port (`port`). */
+  readonly port: number;
+  /** The peer's Raft port (`raft_port`). Default `port + 1`. */
+  readonly raftPort: number;
+}
+
+/**
+ * The cluster node's configuration, read from the environment by `loadNodeConfig` and validated
+ * once at start. An unset or blank variable takes its default. The object is frozen.
+ */
+export interface NodeConfig {
+  /**
+   * This node's identity in the cluster, from `NODE_ID`: 1 to 64 characters of `[A-Za-z0-9._-]`.
+   * Default `node-1`, but only for a node running alone: once `PEER_NODES` lists peers it is
+   * required, so that two members never share the default.
+   */
+  readonly nodeId: string;
+  /** Interface the HTTP and Raft servers bind, from `NODE_ADDRESS`. Default `127.0.0.1`. */
+  readonly nodeAddress: string;
+  /** TCP port of the HTTP server (REST, health), from `NODE_PORT`. Default 8888. */
+  readonly nodePort: number;
+  /** TCP port of the Raft transport, from `RAFT_PORT`. Default `NODE_PORT + 1`; never `NODE_PORT`. */
+  readonly raftPort: number;
+  /**
+   * Address peers use to reach this node, from `ADVERTISE_ADDRESS`. Default `NODE_ADDRESS`; when that
+   * is a wildcard (`0.0.0.0`, `::`) and the variable is unset this is `undefined`, and the node picks
+   * an address of its own later. Never a wildcard.
+   */
+  readonly advertiseAddress: string | undefined;
+  /**
+   * The other members, from `PEER_NODES`: a JSON list of `{"node_id","address","port"}` objects with
+   * an optional `"raft_port"`. An entry whose `node_id` is this node's is dropped. Default: no peers.
+   */
+  readonly peers: readonly PeerNode[];
+  /**
+   * PostgreSQL connection URL (`postgres://` or `postgresql://`), from `DATABASE_URL`. `undefined`
+   * means the embedded database, for development.
+   */
+  readonly databaseUrl: string | undefined;
+  /** Directory for the node's local files, from `DATA_DIR`. Default `./data/<NODE_ID>`. */
+  readonly dataDir: string;
+  /** Name of the cluster, from `CLUSTER_ID`; same characters as `NODE_ID`. Default `falconmind`. */
+  readonly clusterId: string;
+  /** Shared secret of the members, from `CLUSTER_SECRET`: at least 16 characters. Default none. */
+  readonly clusterSecret: string | undefined;
+  /** Milliseconds of one Raft tick, from `RAFT_TICK_MS`: an integer in 10..10000. Default 100. */
+  readonly raftTickMs: number;
+  /**
+   * Ticks a follower waits without hearing from a leader before it campaigns, from
+   * `RAFT_ELECTION_TICKS`: an integer in 2..10000. Default 10, so one second at the default tick.
+   * Must exceed `raftHeartbeatTicks`.
+   */
+  readonly raftElectionTicks: number;
+  /** Ticks between the leader's heartbeats, from `RAFT_HEARTBEAT_TICKS`. Default 1. */
+  readonly raftHeartbeatTicks: number;
+  /** Log entries applied since the last snapshot that trigger a new one, from `SNAPSHOT_THRESHOLD`. At least 10; default 10000. */
+  readonly snapshotThreshold: number;
+  /** From `LOG_LEVEL`: `debug`, `info`, `warn` or `error` (any case). Default `info`. */
+  readonly logLevel: LogLevel;
+}
+
+/** The defaults of every variable that has a fixed one. */
+export const NODE_CONFIG_DEFAULTS = {
+  nodeId: 'node-1',
+  nodeAddress: '127.0.0.1',
+  nodePort: 8888,
+  clusterId: 'falconmind',
+  raftTickMs: 100,
+  raftElectionTicks: 10,
+  raftHeartbeatTicks: 1,
+  snapshotThreshold: 10_000,
+  logLevel: 'info',
+} as const satisfies Partial<NodeConfig>;
