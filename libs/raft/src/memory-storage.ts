@@ -118,6 +118,12 @@ export class MemoryStorage implements Storage {
   compact(compactIndex: number): void {
     const offset = this.log[0].index;
     if (compactIndex <= offset) return;
+    if (compactIndex > this.latestSnapshot.metadata.index) {
+      // The snapshot is what stands for the dropped entries (and the membership they recorded).
+      throw new RaftInvariantError(
+        `compact index ${compactIndex} is past the latest snapshot ${this.latestSnapshot.metadata.index}: create the snapshot first`,
+      );
+    }
     if (compactIndex > this.lastIndex()) {
       throw new RaftInvariantError(
         `compact index ${compactIndex} is past the last index ${this.lastIndex()}`,

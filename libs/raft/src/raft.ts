@@ -70,6 +70,13 @@ export class Raft {
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
+  /**
+   * A node that restarts may have acknowledged a leader's heartbeat just before it went down, and that
+   * leader counts on it to refuse votes for an election timeout (its lease). It has forgotten the
+   * leader, so it refuses votes for one election timeout after starting. A durable term above the
+   * bootstrap term is what tells that it may ever have followed a leader.
+   */
+  private quietAfterRestart: boolean;
   /** Set once this leader sent TimeoutNow: the target may win an election that ignores leases. */
   private leaseRevoked = false;
   private stepFn: (m: Message) => void = (m) => this.stepFollower(m);
@@ -92,6 +99,7 @@ export class Raft {
     }
     this.tracker.applyConfState(this.configHistory.current(), this.log.lastIndex() + 1);
     this.loadHardState(hardState);
+    this.quietAfterRestart = hardState.term > 1;
     this.becomeFollower(this.term, NO_NODE);
     this.logInfo('started', {
       lastIndex: this.log.lastIndex(),
@@ -240,7 +248,7 @@ export class Raft {
         const forced = m.context === TRANSFER_CONTEXT;
         const inLease =
           this.config.checkQuorum &&
-          this.lead !== NO_NODE &&
+          (this.lead !== NO_NODE || this.quietAfterRestart) &&
           this.electionElapsed < this.config.electionTicks;
         if (!forced && inLease) {
           // Thesis §4.2.3: we heard from a leader recently; a disruptive candidate must not depose it.
@@ -352,6 +360,7 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
+    if (this.electionElapsed >= this.config.electionTicks) this.quietAfterRestart = false;
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
       this.hup(false);
@@ -650,7 +659,9 @@ export class Raft {
       return;
     }
     const wasPaused = progress.isPaused();
-    if (!progress.maybeUpdate(index)) return;
+    // In probe, an acknowledgement of what we already knew still proves where the logs match.
+    const probeConfirmed = progress.state === 'probe' && index === progress.match;
+    if (!progress.maybeUpdate(index) && !probeConfirmed) return;
     if (progress.state === 'probe') {
       progress.becomeReplicate();
     } else if (progress.state === 'snapshot' && progress.match + 1 >= this.log.firstIndex()) {
