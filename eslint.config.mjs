@@ -3,6 +3,7 @@ import eslint from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+import { builtinModules } from 'node:module';
 
 // Import boundaries. ESLint replaces a rule's options wholesale when a later block matches
 // the same file, so each block below repeats the restrictions of the blocks before it.
@@ -42,7 +43,7 @@ const RAFT_CORE_PURE = [
     message: 'libs/raft is the pure Raft core: no database access.',
   },
   {
-    group: ['fs', 'fs/*', 'net', 'timers', 'timers/*', 'node:*'],
+    group: ['node:*', ...builtinModules.flatMap((name) => [name, `${name}/*`])],
     message: 'libs/raft is the pure Raft core: no I/O, no timers, no Node built-ins.',
   },
 ];
@@ -106,8 +107,13 @@ export default defineConfig(
     rules: restrictImports([NO_PLANTED_BUGS, NO_BUG_SWITCH]),
   },
   {
+    // Test code in libs (specs, testing/, test/, the simulator) still never reads the switch itself.
     files: ['libs/**/*.ts'],
-    rules: restrictImports([NO_APPS]),
+    rules: restrictImports([NO_APPS, NO_BUG_SWITCH]),
+  },
+  {
+    files: ['scripts/**/*.ts', 'test/**/*.ts', '*.ts'],
+    rules: restrictImports([NO_BUG_SWITCH]),
   },
   {
     files: ['libs/*/src/**/*.ts'],
@@ -122,9 +128,20 @@ export default defineConfig(
       // Deterministic: time and randomness come in through tick() and injected sources.
       'no-restricted-globals': [
         'error',
-        ...['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask', 'process'].map(
-          (name) => ({ name, message: `libs/raft is deterministic: no ${name}.` }),
-        ),
+        ...[
+          'setTimeout',
+          'setInterval',
+          'setImmediate',
+          'queueMicrotask',
+          'process',
+          'performance',
+          'Date',
+          'crypto',
+          'fetch',
+        ].map((name) => ({
+          name,
+          message: `libs/raft is deterministic and does no I/O: no ${name}.`,
+        })),
       ],
       'no-restricted-properties': [
         'error',
@@ -141,6 +158,11 @@ export default defineConfig(
     // The one reader of the planted-bug switch.
     files: ['libs/raft/src/raft.ts'],
     rules: restrictImports([NO_APPS, NO_PLANTED_BUGS, ...RAFT_CORE_PURE]),
+  },
+  {
+    // The one writer of the planted-bug switch.
+    files: ['libs/raft/testing/**/*.ts'],
+    rules: restrictImports([NO_APPS]),
   },
   prettier,
 );

@@ -2,3 +2,11 @@
 export type { PersistedRaftState, RaftLogStore, RaftWriteBatch } from './log-store';
 export type { PeerEndpoint, PeerTransport } from './transport';
 export type { ApplyOutcome, StateMachine } from './state-machine';
+export { RaftDriver } from './raft-driver';
+export type { Applied, RaftDriverOptions } from './raft-driver';
+export { DriverStoppedError, NoLeaderError, OutcomeUnknownError } from './driver-errors';
+export { decodeEnvelope, encodeEnvelope, MalformedEnvelopeError } from './proposal-envelope';
+export type { ProposalEnvelope } from './proposal-envelope';
+export { MonotonicTicker } from './ticker';
+export { TypeormLogStore, CorruptRaftLogError, RAFT_LOG_STORE_ENTITIES } from './typeorm-log-store';
+export * from './grpc';

@@ -215,6 +215,10 @@ export class InvariantChecker implements NodeObserver {
     }
   }
 
+  onViolation(message: string): void {
+    this.violate(message);
+  }
+
   private violate(message: string): void {
     this.traceLine(`${this.now()} VIOLATION ${message}`);
     if (this.violations.length < MAX_REPORTED) this.violations.push(`t=${this.now()} ${message}`);

@@ -25,6 +25,9 @@ Options:
   --quiet          print only the summary line
   -h, --help       print this help
 
+Environment: SIM_FAULT_RATE=0..1 fixes the chance of a fault per tick (by default each seed picks
+0.04, 0.08 or 0.15).
+
 A failing seed prints the command that replays it with a trace.`;
 
 interface CliOptions {

@@ -26,6 +26,8 @@ export interface NodeObserver {
   ): void;
   /** A read point was confirmed to this node. */
   onReadState(node: SimNode, readState: ReadState): void;
+  /** Something the host itself saw go wrong. */
+  onViolation(message: string): void;
   trace(line: string): void;
 }
 
@@ -154,7 +156,9 @@ export class SimNode {
       if (entry.index <= this.appliedIndex) continue;
       const value = entryValue(entry);
       if (entry.index !== this.appliedIndex + 1) {
-        throw new Error(`${this.id} would apply ${entry.index} after ${this.appliedIndex}: a gap`);
+        this.observer.onViolation(
+          `state machine safety: ${this.id} was handed ${entry.index} to apply after ${this.appliedIndex} (a gap)`,
+        );
       }
       this.applied.push([entry.index, value]);
       this.appliedIndex = entry.index;

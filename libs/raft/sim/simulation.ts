@@ -1,5 +1,6 @@
 import {
   ConfChange,
+  RaftInvariantError,
   MemoryStorage,
   NodeId,
   RaftConfig,
@@ -17,8 +18,9 @@ export interface Scenario {
   readonly membershipChanges: boolean;
   /**
    * Instead of random faults, walk the cluster through Figure 8 of the Raft paper with random timing:
-   * two deposed leaders with divergent uncommitted tails, the older one re-elected and replicating
-   * its tail one entry at a time until it is cut off mid-way, then the other one re-elected.
+   * two deposed leaders with divergent uncommitted tails (each cut off once it is seen leading, which
+   * may be after its first appends landed), the older one re-elected and replicating its tail one
+   * entry at a time until it is cut off mid-way, then the other one re-elected.
    */
   readonly figure8?: boolean;
 }
@@ -133,14 +135,15 @@ export class Simulation {
     this.trace(
       `seed ${this.options.seed} scenario ${this.scenario.name} bug ${this.options.bug ?? 'none'}`,
     );
-    if (this.scenario.figure8) this.walkFigure8();
-    for (; !this.scenario.figure8 && this.now < faultTicks && this.checker.ok;) {
-      this.maybeInjectFault();
-      this.clientsAct();
-      this.advanceTick();
-    }
     let livenessFailure: string | undefined;
-    if (this.checker.ok) livenessFailure = this.healAndAwaitRecovery();
+    try {
+      this.runSchedule(faultTicks);
+      if (this.checker.ok) livenessFailure = this.healAndAwaitRecovery();
+    } catch (error) {
+      // A core that trips its own invariant checks has failed this seed; anything else is a bug here.
+      if (!(error instanceof RaftInvariantError)) throw error;
+      this.checker.onViolation(`the core stopped on a broken invariant: ${error.message}`);
+    }
     return {
       seed: this.options.seed,
       scenario: this.scenario.name,
@@ -151,6 +154,15 @@ export class Simulation {
       violations: this.checker.violations,
       livenessFailure,
     };
+  }
+
+  private runSchedule(faultTicks: number): void {
+    if (this.scenario.figure8) this.walkFigure8();
+    for (; !this.scenario.figure8 && this.now < faultTicks && this.checker.ok;) {
+      this.maybeInjectFault();
+      this.clientsAct();
+      this.advanceTick();
+    }
   }
 
   // ------------------------------------------------------------------ the clock and the network

@@ -11,7 +11,10 @@ export class RaftError extends Error {
   }
 }
 
-/** Thrown by `propose` when no leader is known, or the leader is handing over leadership. Retry later. */
+/**
+ * Thrown by `propose` when no leader is known, and by `propose` and `proposeConfChange` while the
+ * leader is handing over leadership. Retry later.
+ */
 export class ProposalDroppedError extends RaftError {}
 
 /** Thrown by `proposeConfChange` on a node that is not the leader. Send the change to the leader. */

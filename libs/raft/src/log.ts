@@ -115,7 +115,7 @@ export class RaftLog {
 
   /**
    * The largest index ≤ `index` whose term is ≤ `term`, with that term: where the leader should probe
-   * next after a rejection, skipping a whole conflicting term at once (thesis §5.3).
+   * next after a rejection, skipping a whole conflicting term at once (paper §5.3, thesis §3.5).
    */
   findConflictByTerm(index: number, term: number): { index: number; term: number } {
     for (let probe = index; ; probe--) {

@@ -71,12 +71,13 @@ export class Raft {
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
   /**
-   * A node that restarts may have acknowledged a leader's heartbeat just before it went down, and that
-   * leader counts on it to refuse votes for an election timeout (its lease). It has forgotten the
-   * leader, so it refuses votes for one election timeout after starting. A durable term above the
-   * bootstrap term is what tells that it may ever have followed a leader.
+   * Ticks since this node last heard from a leader of its term. While it is below an election timeout
+   * the node refuses to vote (the leader's lease counts on that), whatever happened to its role since:
+   * a forced campaign or a higher term does not withdraw the promise. A node that restarts may have
+   * acknowledged a heartbeat just before it went down, so it starts at 0 when its durable term shows
+   * it may ever have followed a leader (above the bootstrap term).
    */
-  private quietAfterRestart: boolean;
+  private ticksSinceLeaderContact = Number.POSITIVE_INFINITY;
   /** Set once this leader sent TimeoutNow: the target may win an election that ignores leases. */
   private leaseRevoked = false;
   private stepFn: (m: Message) => void = (m) => this.stepFollower(m);
@@ -99,7 +100,7 @@ export class Raft {
     }
     this.tracker.applyConfState(this.configHistory.current(), this.log.lastIndex() + 1);
     this.loadHardState(hardState);
-    this.quietAfterRestart = hardState.term > 1;
+    if (hardState.term > 1) this.ticksSinceLeaderContact = 0;
     this.becomeFollower(this.term, NO_NODE);
     this.logInfo('started', {
       lastIndex: this.log.lastIndex(),
@@ -131,6 +132,7 @@ export class Raft {
 
   tick(): void {
     this.tickCount++;
+    this.ticksSinceLeaderContact++;
     this.tickFn();
   }
 
@@ -242,14 +244,17 @@ export class Raft {
 
   step(m: Message): void {
     if (m.term === 0) {
-      // A proposal or read forwarded by a follower: not bound to a term.
+      // Only requests forwarded by a follower are not bound to a term; anything else is malformed.
+      if (m.type !== 'propose' && m.type !== 'read-index' && m.type !== 'transfer-leader') {
+        this.logWarn('dropped a message without a term', { from: m.from, type: m.type });
+        return;
+      }
     } else if (m.term > this.term) {
       if (m.type === 'vote' || m.type === 'pre-vote') {
         const forced = m.context === TRANSFER_CONTEXT;
         const inLease =
           this.config.checkQuorum &&
-          (this.lead !== NO_NODE || this.quietAfterRestart) &&
-          this.electionElapsed < this.config.electionTicks;
+          (this.role === 'leader' || this.ticksSinceLeaderContact < this.config.electionTicks);
         if (!forced && inLease) {
           // Thesis §4.2.3: we heard from a leader recently; a disruptive candidate must not depose it.
           this.logDebug('ignored a vote request during the leader lease', {
@@ -360,7 +365,6 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.electionElapsed >= this.config.electionTicks) this.quietAfterRestart = false;
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
       this.hup(false);
@@ -529,7 +533,8 @@ export class Raft {
       case 'propose':
       case 'read-index':
       case 'transfer-leader':
-        if (this.lead !== NO_NODE) this.send({ ...m, to: this.lead, term: 0 });
+        // Forwarded as it came: the leader answers the node that asked, not the one in between.
+        if (this.lead !== NO_NODE) this.msgs.push({ ...m, to: this.lead, term: 0 });
         return;
       case 'append':
         this.electionElapsed = 0;
@@ -561,6 +566,7 @@ export class Raft {
   // ---------------------------------------------------------------- replication, follower side
 
   private handleAppendEntries(m: Message): void {
+    this.ticksSinceLeaderContact = 0;
     const index = m.index ?? 0;
     if (index < this.log.committed) {
       this.send({ type: 'append-response', to: m.from, index: this.log.committed });
@@ -585,6 +591,7 @@ export class Raft {
   }
 
   private handleHeartbeat(m: Message): void {
+    this.ticksSinceLeaderContact = 0;
     this.log.commitTo(m.commit ?? 0);
     this.send({
       type: 'heartbeat-response',
@@ -595,6 +602,7 @@ export class Raft {
   }
 
   private handleSnapshot(m: Message): void {
+    this.ticksSinceLeaderContact = 0;
     const snapshot = m.snapshot;
     if (!snapshot) return;
     if (this.restore(snapshot)) {
@@ -698,6 +706,7 @@ export class Raft {
     ) {
       // The member is alive but never acknowledged the snapshot, and the host did not report on it:
       // it was lost. Probe again, which sends a fresh snapshot if one is still needed.
+      progress.pendingSnapshot = 0;
       progress.becomeProbe();
     }
     if (progress.match < this.log.lastIndex() || progress.state === 'probe')

@@ -90,7 +90,10 @@ export class RawNode {
     this.raft.propose(data);
   }
 
-  /** Proposes a membership change (leader only). Throws NotLeaderError or ConfChangeRejectedError. */
+  /**
+   * Proposes a membership change (leader only). Throws NotLeaderError, ConfChangeRejectedError, or
+   * ProposalDroppedError during a leadership transfer.
+   */
   proposeConfChange(change: ConfChange): void {
     this.raft.proposeConfChange(change);
   }
@@ -157,6 +160,7 @@ export class RawNode {
       readStates: raft.readStates,
       mustSync:
         entries.length > 0 ||
+        raft.log.unstable.snapshot !== undefined ||
         hard.term !== this.previousHardState.term ||
         hard.vote !== this.previousHardState.vote,
     };

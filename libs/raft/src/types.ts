@@ -129,7 +129,7 @@ export interface Ready {
   readonly committedEntries: readonly Entry[];
   readonly messages: readonly Message[];
   readonly readStates: readonly ReadState[];
-  /** True when `hardState` (term or vote) or `entries` must be fsynced before `messages` are sent. */
+  /** True when `hardState` (term or vote), `entries` or `snapshot` must be fsynced before `messages` are sent. */
   readonly mustSync: boolean;
 }
 

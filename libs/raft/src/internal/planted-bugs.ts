@@ -1,7 +1,8 @@
 /**
  * The test-only switch for deliberately planted bugs, which show that the simulator's checkers can
- * fail. Only `libs/raft/testing/` may set it (a lint rule forbids every other import of this file),
- * and the package's public API never exposes the symbol, so production code cannot turn a bug on.
+ * fail. Only the core's raft.ts reads it and only `libs/raft/testing/` sets it (a lint rule forbids
+ * every other import of this file), and the package's public API never exposes the symbol, so
+ * production code cannot turn a bug on.
  */
 export const PLANTED_BUG_NAMES = [
   'commit-old-term',

@@ -1,0 +1,372 @@
+import * as path from 'node:path';
+import { loadSync } from '@grpc/proto-loader';
+import type { MethodDefinition } from '@grpc/grpc-js';
+import type {
+  ConfState,
+  Entry,
+  EntryType,
+  Message,
+  MessageType,
+  NodeId,
+  Snapshot,
+} from '@falconmind/raft';
+
+/**
+ * Turns Raft messages into the protobuf frames of `raft-peer.proto` and back. Every field of
+ * {@link Message} round-trips exactly: absent optional fields stay absent, `0`/`false`/`''`/`[]` stay
+ * present, byte payloads come back as plain `Uint8Array`s. Decoding treats its input as untrusted and
+ * throws {@link RaftCodecError} on anything that is not a well-formed message.
+ */
+
+/** The proto file, found next to this module (nest-cli.json copies it into the build). */
+export const RAFT_PEER_PROTO_PATH = path.join(__dirname, 'raft-peer.proto');
+
+/** The full gRPC method path of the peer stream. */
+export const RAFT_PEER_STREAM_PATH = '/falconmind.consensus.v1.RaftPeer/Stream';
+
+/** A message or frame that cannot be encoded or decoded. */
+export class RaftCodecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RaftCodecError';
+  }
+}
+
+const MESSAGE_TYPES: Readonly<Record<MessageType, string>> = {
+  append: 'MESSAGE_TYPE_APPEND',
+  'append-response': 'MESSAGE_TYPE_APPEND_RESPONSE',
+  vote: 'MESSAGE_TYPE_VOTE',
+  'vote-response': 'MESSAGE_TYPE_VOTE_RESPONSE',
+  'pre-vote': 'MESSAGE_TYPE_PRE_VOTE',
+  'pre-vote-response': 'MESSAGE_TYPE_PRE_VOTE_RESPONSE',
+  snapshot: 'MESSAGE_TYPE_SNAPSHOT',
+  heartbeat: 'MESSAGE_TYPE_HEARTBEAT',
+  'heartbeat-response': 'MESSAGE_TYPE_HEARTBEAT_RESPONSE',
+  propose: 'MESSAGE_TYPE_PROPOSE',
+  'read-index': 'MESSAGE_TYPE_READ_INDEX',
+  'read-index-response': 'MESSAGE_TYPE_READ_INDEX_RESPONSE',
+  'transfer-leader': 'MESSAGE_TYPE_TRANSFER_LEADER',
+  'timeout-now': 'MESSAGE_TYPE_TIMEOUT_NOW',
+};
+
+const ENTRY_TYPES: Readonly<Record<EntryType, string>> = {
+  normal: 'ENTRY_TYPE_NORMAL',
+  'conf-change': 'ENTRY_TYPE_CONF_CHANGE',
+};
+
+/**
+ * The fields of {@link Message} the codec carries. Typed so that a field added to Message without
+ * a place in the codec (and in raft-peer.proto) fails to compile.
+ */
+export const MESSAGE_FIELDS: Readonly<Record<keyof Message, true>> = {
+  type: true,
+  from: true,
+  to: true,
+  term: true,
+  logTerm: true,
+  index: true,
+  entries: true,
+  commit: true,
+  reject: true,
+  rejectHint: true,
+  snapshot: true,
+  context: true,
+  sentAtTick: true,
+  leaseRead: true,
+};
+
+const MESSAGE_TYPE_BY_WIRE = invert(MESSAGE_TYPES);
+const ENTRY_TYPE_BY_WIRE = invert(ENTRY_TYPES);
+
+/* The objects proto-loader encodes and decodes (camelCase fields, enums by name, uint64 as number). */
+
+interface WireEntry {
+  term?: number;
+  index?: number;
+  type?: string | number;
+  data?: Uint8Array;
+}
+
+interface WireConfState {
+  voters?: string[];
+  learners?: string[];
+}
+
+interface WireSnapshot {
+  metadata?: { index?: number; term?: number; confState?: WireConfState };
+  data?: Uint8Array;
+}
+
+interface WireMessage {
+  type?: string | number;
+  from?: string;
+  to?: string;
+  term?: number;
+  logTerm?: number;
+  index?: number;
+  entries?: { entries?: WireEntry[] };
+  commit?: number;
+  reject?: boolean;
+  rejectHint?: number;
+  snapshot?: WireSnapshot;
+  context?: string;
+  sentAtTick?: number;
+  leaseRead?: boolean;
+}
+
+interface WireAccepted {
+  nodeId?: string;
+}
+
+let method: MethodDefinition<WireMessage, WireAccepted> | undefined;
+
+/** Loads the proto once, on first use. */
+function streamMethod(): MethodDefinition<WireMessage, WireAccepted> {
+  if (method === undefined) {
+    const definition = loadSync(RAFT_PEER_PROTO_PATH, {
+      keepCase: false,
+      longs: Number,
+      enums: String,
+      defaults: false,
+      arrays: false,
+      oneofs: false,
+    });
+    const service = definition['falconmind.consensus.v1.RaftPeer'] as
+      Record<string, MethodDefinition<WireMessage, WireAccepted>> | undefined;
+    const stream = service?.Stream;
+    if (stream === undefined || stream.path !== RAFT_PEER_STREAM_PATH) {
+      throw new Error(`${RAFT_PEER_PROTO_PATH} does not define ${RAFT_PEER_STREAM_PATH}`);
+    }
+    method = stream;
+  }
+  return method;
+}
+
+/** Loads and checks the proto now, so that a missing file shows at start rather than at first send. */
+export function loadRaftPeerProto(): void {
+  streamMethod();
+}
+
+/** Encodes one Raft message into a protobuf frame. Throws {@link RaftCodecError} on invalid input. */
+export function encodeMessage(message: Message): Buffer {
+  try {
+    return streamMethod().requestSerialize(toWire(message));
+  } catch (err) {
+    if (err instanceof RaftCodecError) throw err;
+    throw new RaftCodecError(`cannot encode message: ${errorText(err)}`);
+  }
+}
+
+/** Decodes one protobuf frame into a Raft message. Throws {@link RaftCodecError} on invalid input. */
+export function decodeMessage(frame: Buffer): Message {
+  let wire: WireMessage;
+  try {
+    wire = streamMethod().requestDeserialize(frame);
+  } catch (err) {
+    throw new RaftCodecError(`malformed frame: ${errorText(err)}`);
+  }
+  return fromWire(wire);
+}
+
+/** Encodes the receiver's acceptance of a stream. */
+export function encodeAccepted(nodeId: NodeId): Buffer {
+  return streamMethod().responseSerialize({ nodeId: requireString(nodeId, 'nodeId') });
+}
+
+/** Decodes the receiver's acceptance of a stream: the node id it answers as. */
+export function decodeAccepted(frame: Buffer): NodeId {
+  let wire: WireAccepted;
+  try {
+    wire = streamMethod().responseDeserialize(frame);
+  } catch (err) {
+    throw new RaftCodecError(`malformed acceptance: ${errorText(err)}`);
+  }
+  return optionalString(wire.nodeId, 'nodeId') ?? '';
+}
+
+function toWire(message: Message): WireMessage {
+  const type = Object.hasOwn(MESSAGE_TYPES, message.type) ? MESSAGE_TYPES[message.type] : undefined;
+  if (type === undefined) {
+    throw new RaftCodecError(`unknown message type ${String(message.type)}`);
+  }
+  const wire: WireMessage = {
+    type,
+    from: requireString(message.from, 'from'),
+    to: requireString(message.to, 'to'),
+    term: requireCount(message.term, 'term'),
+  };
+  if (message.logTerm !== undefined) wire.logTerm = requireCount(message.logTerm, 'logTerm');
+  if (message.index !== undefined) wire.index = requireCount(message.index, 'index');
+  if (message.entries !== undefined) {
+    if (!Array.isArray(message.entries)) throw new RaftCodecError('entries is not an array');
+    wire.entries = { entries: message.entries.map(entryToWire) };
+  }
+  if (message.commit !== undefined) wire.commit = requireCount(message.commit, 'commit');
+  if (message.reject !== undefined) wire.reject = requireBoolean(message.reject, 'reject');
+  if (message.rejectHint !== undefined) {
+    wire.rejectHint = requireCount(message.rejectHint, 'rejectHint');
+  }
+  if (message.snapshot !== undefined) wire.snapshot = snapshotToWire(message.snapshot);
+  if (message.context !== undefined) wire.context = requireString(message.context, 'context');
+  if (message.sentAtTick !== undefined) {
+    wire.sentAtTick = requireCount(message.sentAtTick, 'sentAtTick');
+  }
+  if (message.leaseRead !== undefined) {
+    wire.leaseRead = requireBoolean(message.leaseRead, 'leaseRead');
+  }
+  return wire;
+}
+
+function entryToWire(entry: Entry, i: number): WireEntry {
+  const type = Object.hasOwn(ENTRY_TYPES, entry.type) ? ENTRY_TYPES[entry.type] : undefined;
+  if (type === undefined) throw new RaftCodecError(`entries[${i}]: unknown entry type`);
+  return {
+    term: requireCount(entry.term, `entries[${i}].term`),
+    index: requireCount(entry.index, `entries[${i}].index`),
+    type,
+    data: requireBytes(entry.data, `entries[${i}].data`),
+  };
+}
+
+function snapshotToWire(snapshot: Snapshot): WireSnapshot {
+  const { metadata } = snapshot;
+  return {
+    metadata: {
+      index: requireCount(metadata.index, 'snapshot.metadata.index'),
+      term: requireCount(metadata.term, 'snapshot.metadata.term'),
+      confState: {
+        voters: requireStrings(metadata.confState.voters, 'snapshot.metadata.confState.voters'),
+        learners: requireStrings(
+          metadata.confState.learners,
+          'snapshot.metadata.confState.learners',
+        ),
+      },
+    },
+    data: requireBytes(snapshot.data, 'snapshot.data'),
+  };
+}
+
+function fromWire(wire: WireMessage): Message {
+  const type = typeof wire.type === 'string' ? MESSAGE_TYPE_BY_WIRE.get(wire.type) : undefined;
+  if (type === undefined) throw new RaftCodecError(`unknown message type ${String(wire.type)}`);
+  const message: {
+    -readonly [K in keyof Message]: Message[K];
+  } = {
+    type,
+    from: optionalString(wire.from, 'from') ?? '',
+    to: optionalString(wire.to, 'to') ?? '',
+    term: optionalCount(wire.term, 'term') ?? 0,
+  };
+  const logTerm = optionalCount(wire.logTerm, 'logTerm');
+  if (logTerm !== undefined) message.logTerm = logTerm;
+  const index = optionalCount(wire.index, 'index');
+  if (index !== undefined) message.index = index;
+  if (wire.entries !== undefined && wire.entries !== null) {
+    message.entries = (wire.entries.entries ?? []).map(entryFromWire);
+  }
+  const commit = optionalCount(wire.commit, 'commit');
+  if (commit !== undefined) message.commit = commit;
+  const reject = optionalBoolean(wire.reject, 'reject');
+  if (reject !== undefined) message.reject = reject;
+  const rejectHint = optionalCount(wire.rejectHint, 'rejectHint');
+  if (rejectHint !== undefined) message.rejectHint = rejectHint;
+  if (wire.snapshot !== undefined && wire.snapshot !== null) {
+    message.snapshot = snapshotFromWire(wire.snapshot);
+  }
+  const context = optionalString(wire.context, 'context');
+  if (context !== undefined) message.context = context;
+  const sentAtTick = optionalCount(wire.sentAtTick, 'sentAtTick');
+  if (sentAtTick !== undefined) message.sentAtTick = sentAtTick;
+  const leaseRead = optionalBoolean(wire.leaseRead, 'leaseRead');
+  if (leaseRead !== undefined) message.leaseRead = leaseRead;
+  return message;
+}
+
+function entryFromWire(wire: WireEntry, i: number): Entry {
+  const type = typeof wire.type === 'string' ? ENTRY_TYPE_BY_WIRE.get(wire.type) : undefined;
+  if (type === undefined) {
+    throw new RaftCodecError(`entries[${i}]: unknown entry type ${String(wire.type)}`);
+  }
+  return {
+    term: optionalCount(wire.term, `entries[${i}].term`) ?? 0,
+    index: optionalCount(wire.index, `entries[${i}].index`) ?? 0,
+    type,
+    data: bytesFromWire(wire.data, `entries[${i}].data`),
+  };
+}
+
+function snapshotFromWire(wire: WireSnapshot): Snapshot {
+  const metadata = wire.metadata ?? {};
+  const confState: ConfState = {
+    voters: stringsFromWire(metadata.confState?.voters, 'snapshot.metadata.confState.voters'),
+    learners: stringsFromWire(metadata.confState?.learners, 'snapshot.metadata.confState.learners'),
+  };
+  return {
+    metadata: {
+      index: optionalCount(metadata.index, 'snapshot.metadata.index') ?? 0,
+      term: optionalCount(metadata.term, 'snapshot.metadata.term') ?? 0,
+      confState,
+    },
+    data: bytesFromWire(wire.data, 'snapshot.data'),
+  };
+}
+
+/* Validation. Encoding checks what the type system cannot (a non-negative safe integer, say); decoding
+ * checks everything, since a peer's frame is untrusted. */
+
+function requireCount(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new RaftCodecError(`${field} must be a non-negative safe integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function optionalCount(value: unknown, field: string): number | undefined {
+  return value === undefined || value === null ? undefined : requireCount(value, field);
+}
+
+function requireString(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw new RaftCodecError(`${field} must be a string`);
+  return value;
+}
+
+function optionalString(value: unknown, field: string): string | undefined {
+  return value === undefined || value === null ? undefined : requireString(value, field);
+}
+
+function requireStrings(value: unknown, field: string): string[] {
+  if (!Array.isArray(value)) throw new RaftCodecError(`${field} must be an array of strings`);
+  return value.map((item, i) => requireString(item, `${field}[${i}]`));
+}
+
+function stringsFromWire(value: unknown, field: string): NodeId[] {
+  return value === undefined || value === null ? [] : requireStrings(value, field);
+}
+
+function requireBoolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw new RaftCodecError(`${field} must be a boolean`);
+  return value;
+}
+
+function optionalBoolean(value: unknown, field: string): boolean | undefined {
+  return value === undefined || value === null ? undefined : requireBoolean(value, field);
+}
+
+function requireBytes(value: unknown, field: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new RaftCodecError(`${field} must be a Uint8Array`);
+  return value;
+}
+
+/** A plain `Uint8Array` copy, so that the result neither is a `Buffer` nor pins the frame's memory. */
+function bytesFromWire(value: unknown, field: string): Uint8Array {
+  if (value === undefined || value === null) return new Uint8Array(0);
+  return new Uint8Array(requireBytes(value, field));
+}
+
+function invert<K extends string>(table: Readonly<Record<K, string>>): ReadonlyMap<string, K> {
+  return new Map(Object.entries(table).map(([key, wire]) => [wire as string, key as K]));
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

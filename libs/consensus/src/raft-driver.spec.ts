@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { NodeId, SILENT_LOGGER } from '@falconmind/raft';
+import { InMemoryHub, InMemoryTransport } from './in-memory-transport';
+import { RaftDriver } from './raft-driver';
+import { InMemoryLogStore } from './testing/in-memory-log-store';
+import { KeyValueStateMachine } from './testing/key-value-state-machine';
+
+const encoder = new TextEncoder();
+const TICK_MS = 5;
+
+/** One node's durable parts: they outlive its driver, as a database outlives a process. */
+interface Disk {
+  readonly logStore: InMemoryLogStore;
+  readonly stateMachine: KeyValueStateMachine;
+}
+
+class TestCluster {
+  readonly hub = new InMemoryHub();
+  readonly disks = new Map<NodeId, Disk>();
+  readonly drivers = new Map<NodeId, RaftDriver>();
+
+  constructor(
+    readonly ids: readonly NodeId[],
+    private readonly snapshotThreshold = 10_000,
+  ) {
+    for (const id of ids) {
+      this.disks.set(id, {
+        logStore: new InMemoryLogStore(),
+        stateMachine: new KeyValueStateMachine(),
+      });
+    }
+  }
+
+  async start(id: NodeId): Promise<RaftDriver> {
+    const disk = this.disks.get(id);
+    if (!disk) throw new Error(`unknown node ${id}`);
+    const port = this.ids.indexOf(id) + 1;
+    const transport = new InMemoryTransport({ hub: this.hub, nodeId: id, host: 'sim', port });
+    for (const [i, peer] of this.ids.entries()) {
+      if (peer !== id) transport.setPeer({ nodeId: peer, host: 'sim', raftPort: i + 1 });
+    }
+    const driver = new RaftDriver({
+      nodeId: id,
+      logStore: disk.logStore,
+      stateMachine: disk.stateMachine,
+      transport,
+      bootstrap: { voters: [...this.ids], learners: [] },
+      tickMs: TICK_MS,
+      electionTicks: 10,
+      heartbeatTicks: 1,
+      snapshotThreshold: this.snapshotThreshold,
+      logger: SILENT_LOGGER,
+    });
+    await driver.start();
+    this.drivers.set(id, driver);
+    return driver;
+  }
+
+  async startAll(): Promise<void> {
+    for (const id of this.ids) await this.start(id);
+  }
+
+  async stop(id: NodeId): Promise<void> {
+    await this.drivers.get(id)?.stop();
+    this.drivers.delete(id);
+  }
+
+  async stopAll(): Promise<void> {
+    for (const id of [...this.drivers.keys()]) await this.stop(id);
+  }
+
+  async leader(timeoutMs = 3000): Promise<RaftDriver> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      for (const driver of this.drivers.values()) {
+        if (driver.status().role === 'leader') return driver;
+      }
+      await sleep(TICK_MS);
+    }
+    throw new Error('no leader elected');
+  }
+
+  state(id: NodeId): Map<string, string> {
+    return this.disks.get(id)?.stateMachine.values ?? new Map<string, string>();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function put(key: string, value: string): Uint8Array {
+  return encoder.encode(JSON.stringify({ key, value }));
+}
+
+async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await sleep(TICK_MS);
+  }
+}
+
+describe('RaftDriver', () => {
+  it('bootstraps a one-node cluster that elects itself and applies proposals', async () => {
+    const cluster = new TestCluster(['a']);
+    try {
+      const driver = await cluster.start('a');
+      const applied = await driver.propose(put('k', 'v1'), 2000);
+      assert.equal(applied.outcome.status, 'applied');
+      assert.equal(cluster.state('a').get('k'), 'v1');
+      assert.equal(driver.status().role, 'leader');
+    } finally {
+      await cluster.stopAll();
+    }
+  });
+
+  it('restarts from its durable state without applying anything twice', async () => {
+    const cluster = new TestCluster(['a']);
+    try {
+      const first = await cluster.start('a');
+      for (let i = 0; i < 5; i++) await first.propose(put(`k${i}`, `v${i}`), 2000);
+      await cluster.stop('a');
+      const second = await cluster.start('a');
+      await second.propose(put('after', 'restart'), 2000);
+      const requests = cluster.disks.get('a')?.stateMachine.appliedRequests ?? [];
+      assert.equal(requests.length, 6);
+      assert.equal(new Set(requests).size, 6, 'no request applied twice');
+      assert.equal(cluster.state('a').get('k4'), 'v4');
+    } finally {
+      await cluster.stopAll();
+    }
+  });
+
+  it('persists concurrent proposals together: one write per Ready, not per request', async () => {
+    const cluster = new TestCluster(['a']);
+    try {
+      const driver = await cluster.start('a');
+      await driver.propose(put('warm', 'up'), 2000);
+      const store = cluster.disks.get('a')?.logStore;
+      const before = store?.persistCalls ?? 0;
+      await Promise.all(
+        Array.from({ length: 200 }, (_, i) => driver.propose(put(`k${i}`, 'v'), 5000)),
+      );
+      const writes = (store?.persistCalls ?? 0) - before;
+      assert.ok(writes < 50, `200 proposals took ${writes} writes`);
+      assert.equal(cluster.state('a').size, 201);
+    } finally {
+      await cluster.stopAll();
+    }
+  });
+
+  it('answers a proposal made on a follower once the follower itself has applied it', async () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    try {
+      await cluster.startAll();
+      const leader = await cluster.leader();
+      const follower = [...cluster.drivers.values()].find((d) => d !== leader);
+      assert.ok(follower);
+      await follower.propose(put('written-on', follower.nodeId), 3000);
+      assert.equal(cluster.state(follower.nodeId).get('written-on'), follower.nodeId);
+    } finally {
+      await cluster.stopAll();
+    }
+  });
+
+  it('gives a linearizable read point on a follower that covers acknowledged writes', async () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    try {
+      await cluster.startAll();
+      const leader = await cluster.leader();
+      const written = await leader.propose(put('x', '1'), 3000);
+      const follower = [...cluster.drivers.values()].find((d) => d !== leader);
+      assert.ok(follower);
+      const index = await follower.readBarrier(3000);
+      assert.ok(index >= written.index);
+      assert.equal(cluster.state(follower.nodeId).get('x'), '1');
+    } finally {
+      await cluster.stopAll();
+    }
+  });
+
+  it('elects a new leader when the leader stops, and keeps every acknowledged write', async () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    try {
+      await cluster.startAll();
+      const leader = await cluster.leader();
+      for (let i = 0; i < 10; i++) await leader.propose(put(`k${i}`, `v${i}`), 3000);
+      await cluster.stop(leader.nodeId);
+      const next = await cluster.leader();
+      assert.notEqual(next.nodeId, leader.nodeId);
+      await next.propose(put('after', 'failover'), 3000);
+      await cluster.start(leader.nodeId);
+      await eventually(() => cluster.state(leader.nodeId).get('after') === 'failover');
+      for (const id of cluster.ids) {
+        for (let i = 0; i < 10; i++)
+          assert.equal(cluster.state(id).get(`k${i}`), `v${i}`, `${id} k${i}`);
+      }
+    } finally {
+      await cluster.stopAll();
+    }
+  });
+
+  it('catches a restarted follower up by snapshot once the log was compacted', async () => {
+    const cluster = new TestCluster(['a', 'b', 'c'], 20);
+    try {
+      await cluster.startAll();
+      const leader = await cluster.leader();
+      const follower = cluster.ids.find((id) => id !== leader.nodeId) ?? '';
+      await cluster.stop(follower);
+      for (let i = 0; i < 60; i++) await leader.propose(put(`k${i}`, `v${i}`), 3000);
+      assert.ok(leader.status().firstIndex > 20, 'the leader compacted its log');
+      await cluster.start(follower);
+      await eventually(() => cluster.state(follower).get('k59') === 'v59');
+      assert.deepEqual(
+        [...cluster.state(follower)].sort(),
+        [...cluster.state(leader.nodeId)].sort(),
+      );
+    } finally {
+      await cluster.stopAll();
+    }
+  });
+});

@@ -1,0 +1,423 @@
+import {
+  bootstrapEntries,
+  ConfChange,
+  ConfState,
+  Entry,
+  MemoryStorage,
+  Message,
+  NodeId,
+  ProposalDroppedError,
+  RaftLogger,
+  RandomSource,
+  RawNode,
+  ReadIndexDroppedError,
+  Ready,
+  SeededRandom,
+  SoftState,
+  Snapshot,
+} from '@falconmind/raft';
+import { randomInt } from 'node:crypto';
+import { DriverStoppedError, NoLeaderError, OutcomeUnknownError } from './driver-errors';
+import { RaftLogStore } from './log-store';
+import { decodeEnvelope, encodeEnvelope, newRequestId } from './proposal-envelope';
+import { ApplyOutcome, StateMachine } from './state-machine';
+import { MonotonicTicker } from './ticker';
+import { PeerTransport } from './transport';
+
+export interface RaftDriverOptions {
+  readonly nodeId: NodeId;
+  readonly logStore: RaftLogStore;
+  readonly stateMachine: StateMachine;
+  readonly transport: PeerTransport;
+  /** The founding membership, used only when nothing is stored yet (a brand-new cluster). */
+  readonly bootstrap?: ConfState;
+  /** Milliseconds per Raft tick. */
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  /** Take a snapshot and truncate the log when it holds this many entries past the last snapshot. */
+  readonly snapshotThreshold: number;
+  readonly logger: RaftLogger;
+  /** Election jitter; a cryptographically seeded generator by default. */
+  readonly random?: RandomSource;
+}
+
+/** The outcome of a proposal once the node that took it has applied it. */
+export interface Applied {
+  readonly index: number;
+  readonly outcome: ApplyOutcome;
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Runs one node's Raft core (DESIGN.md, "The driver"): the ticker and the transport feed the core;
+ * each `Ready` is persisted in one transaction (everything proposed meanwhile goes into the next one:
+ * group commit), then its messages are sent, its committed entries applied through the state machine
+ * and the proposals and reads waiting on them released, then the core is advanced.
+ */
+export class RaftDriver {
+  private raw!: RawNode;
+  private readonly storage = new MemoryStorage();
+  private readonly ticker: MonotonicTicker;
+  private readonly proposals = new Map<string, Waiter<Applied>>();
+  private readonly reads = new Map<string, Waiter<number>>();
+  /** Reads whose index is known, waiting for the state machine to reach it. */
+  private readonly appliedWaiters: Array<{ index: number; waiter: Waiter<number> }> = [];
+  private appliedIndex = 0;
+  private softState: SoftState = { leader: '', role: 'follower' };
+  private processing = false;
+  private stopped = false;
+  private nextReadId = 0;
+  private readonly roleListeners: Array<(state: SoftState) => void> = [];
+
+  constructor(private readonly options: RaftDriverOptions) {
+    this.ticker = new MonotonicTicker(options.tickMs, (ticks) => this.onTicks(ticks));
+  }
+
+  get nodeId(): NodeId {
+    return this.options.nodeId;
+  }
+
+  /** Loads the durable state (bootstrapping a new cluster if told to and nothing is stored), then runs. */
+  async start(): Promise<void> {
+    const persisted = await this.options.logStore.load();
+    if (persisted.snapshot)
+      this.storage.applySnapshot({ metadata: persisted.snapshot, data: EMPTY });
+    this.storage.append(persisted.entries);
+    this.storage.setHardState(persisted.hardState);
+    const fresh =
+      persisted.entries.length === 0 && !persisted.snapshot && persisted.hardState.term === 0;
+    if (fresh && this.options.bootstrap) {
+      const entries = bootstrapEntries(this.options.bootstrap);
+      const hardState = { term: 1, vote: '', commit: entries.length };
+      await this.options.logStore.persist({ hardState, entries });
+      this.storage.append(entries);
+      this.storage.setHardState(hardState);
+      this.log('info', 'bootstrapped a new cluster', {
+        voters: this.options.bootstrap.voters.join(','),
+      });
+    }
+    this.appliedIndex = await this.options.stateMachine.appliedIndex();
+    this.raw = new RawNode({
+      id: this.options.nodeId,
+      storage: this.storage,
+      electionTicks: this.options.electionTicks,
+      heartbeatTicks: this.options.heartbeatTicks,
+      random: this.options.random ?? new SeededRandom(randomInt(2 ** 31)),
+      logger: this.options.logger,
+    });
+    this.options.transport.onMessage((message) => this.onMessage(message));
+    this.options.transport.onUnreachable((id) => this.raw.reportUnreachable(id));
+    await this.options.transport.start();
+    this.ticker.start();
+    const { voters } = this.raw.status().confState;
+    if (voters.length === 1 && voters[0] === this.options.nodeId) {
+      // Alone in the cluster (the development mode): no one to wait for.
+      this.raw.campaign();
+    }
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.ticker.stop();
+    await this.options.transport.close();
+    const stopped = new DriverStoppedError();
+    for (const waiter of this.proposals.values()) waiter.reject(stopped);
+    for (const waiter of this.reads.values()) waiter.reject(stopped);
+    for (const { waiter } of this.appliedWaiters) waiter.reject(stopped);
+    this.proposals.clear();
+    this.reads.clear();
+    this.appliedWaiters.length = 0;
+  }
+
+  /** Called with each change of leader or role. */
+  onRoleChange(listener: (state: SoftState) => void): void {
+    this.roleListeners.push(listener);
+  }
+
+  status(): ReturnType<RawNode['status']> & { readonly stateMachineApplied: number } {
+    return { ...this.raw.status(), stateMachineApplied: this.appliedIndex };
+  }
+
+  /**
+   * Proposes `payload` from any node and resolves once this node has applied it. Rejects with
+   * NoLeaderError (nothing was proposed: retry) or OutcomeUnknownError after `timeoutMs` (it may yet
+   * apply: retry with the same idempotency key, which the state machine uses to apply it only once).
+   */
+  propose(payload: Uint8Array, timeoutMs: number): Promise<Applied> {
+    if (this.stopped) return Promise.reject(new DriverStoppedError());
+    const requestId = newRequestId();
+    return this.wait(this.proposals, requestId, timeoutMs, () => {
+      this.raw.propose(encodeEnvelope({ requestId, payload }));
+    });
+  }
+
+  /** Proposes a membership change on the leader; resolves once applied here. */
+  proposeConfChange(change: ConfChange, timeoutMs: number): Promise<number> {
+    if (this.stopped) return Promise.reject(new DriverStoppedError());
+    this.raw.proposeConfChange(change);
+    const target = this.raw.basicStatus().lastIndex;
+    this.kick();
+    return this.waitForApplied(target, timeoutMs);
+  }
+
+  transferLeadership(target: NodeId): void {
+    this.raw.transferLeadership(target);
+    this.kick();
+  }
+
+  /**
+   * A linearizable read point (ReadIndex, or the leader's lease when `lease`): resolves with an index
+   * once this node has applied up to it, so a read of local state then observes every write
+   * acknowledged before the call.
+   */
+  readBarrier(timeoutMs: number, lease = false): Promise<number> {
+    if (this.stopped) return Promise.reject(new DriverStoppedError());
+    const context = `${this.options.nodeId}:${this.nextReadId++}`;
+    return this.wait(this.reads, context, timeoutMs, () => {
+      this.raw.readIndex(context, { lease });
+    }).then((index) => this.waitForApplied(index, timeoutMs));
+  }
+
+  /** Resolves once this node's state machine has applied `index`. */
+  waitForApplied(index: number, timeoutMs: number): Promise<number> {
+    if (this.appliedIndex >= index) return Promise.resolve(this.appliedIndex);
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const at = this.appliedWaiters.findIndex((w) => w.waiter === waiter);
+        if (at >= 0) this.appliedWaiters.splice(at, 1);
+        reject(
+          new OutcomeUnknownError(`index ${index} was not applied here within ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      const waiter: Waiter<number> = {
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.appliedWaiters.push({ index, waiter });
+    });
+  }
+
+  // ------------------------------------------------------------------ inputs
+
+  private onTicks(ticks: number): void {
+    if (this.stopped) return;
+    for (let i = 0; i < ticks; i++) this.raw.tick();
+    this.kick();
+  }
+
+  private onMessage(message: Message): void {
+    if (this.stopped) return;
+    this.raw.step(message);
+    this.kick();
+  }
+
+  private wait<T>(
+    waiters: Map<string, Waiter<T>>,
+    key: string,
+    timeoutMs: number,
+    start: () => void,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(key);
+        reject(
+          new OutcomeUnknownError(`no answer within ${timeoutMs} ms; it may still take effect`),
+        );
+      }, timeoutMs);
+      waiters.set(key, {
+        resolve: (value) => {
+          clearTimeout(timer);
+          waiters.delete(key);
+          resolve(value);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          waiters.delete(key);
+          reject(error);
+        },
+      });
+      // During an election no leader can take a request: wait for one (up to a few election
+      // timeouts) rather than failing a client that merely arrived at the wrong moment.
+      const giveUpAt = Date.now() + Math.min(timeoutMs, 3 * this.electionTimeoutMs());
+      const attempt = (): void => {
+        if (this.stopped || !waiters.has(key)) return;
+        try {
+          start();
+          this.kick();
+        } catch (error) {
+          if (!(error instanceof ProposalDroppedError || error instanceof ReadIndexDroppedError)) {
+            waiters.get(key)?.reject(error instanceof Error ? error : new Error(String(error)));
+            return;
+          }
+          if (Date.now() >= giveUpAt) {
+            waiters
+              .get(key)
+              ?.reject(new NoLeaderError(this.raw.basicStatus().leader, error.message));
+            return;
+          }
+          setTimeout(attempt, this.options.tickMs);
+        }
+      };
+      attempt();
+    });
+  }
+
+  private electionTimeoutMs(): number {
+    return this.options.electionTicks * this.options.tickMs;
+  }
+
+  // ------------------------------------------------------------------ the Ready loop
+
+  /** Starts the Ready loop unless it runs already; it picks up whatever the core has by then. */
+  private kick(): void {
+    if (this.processing || this.stopped) return;
+    this.processing = true;
+    void this.processReadies()
+      .catch((error: unknown) => {
+        // A failed write leaves the core ahead of the disk: this node must not go on.
+        this.log('warn', 'stopping: the Ready loop failed', { error: String(error) });
+        void this.stop();
+      })
+      .finally(() => {
+        this.processing = false;
+      });
+  }
+
+  private async processReadies(): Promise<void> {
+    while (!this.stopped && this.raw.hasReady()) {
+      const ready = this.raw.ready();
+      await this.persist(ready);
+      for (const message of ready.messages) {
+        if (message.type === 'snapshot') void this.sendSnapshot(message);
+        else this.options.transport.send(message);
+      }
+      if (ready.softState) this.onSoftState(ready.softState);
+      await this.applyEntries(ready.committedEntries);
+      for (const readState of ready.readStates)
+        this.reads.get(readState.context)?.resolve(readState.index);
+      this.raw.advance();
+      await this.maybeCompact();
+    }
+  }
+
+  private async persist(ready: Ready): Promise<void> {
+    const snapshot: Snapshot | undefined = ready.snapshot;
+    if (!ready.hardState && ready.entries.length === 0 && !snapshot) return;
+    await this.options.logStore.persist({
+      hardState: ready.hardState,
+      entries: ready.entries,
+      installedSnapshot: snapshot?.metadata,
+    });
+    if (snapshot) {
+      await this.options.stateMachine.restore(snapshot.metadata.index, snapshot.data);
+      this.storage.applySnapshot({ metadata: snapshot.metadata, data: EMPTY });
+      this.setApplied(snapshot.metadata.index);
+    }
+    this.storage.append(ready.entries);
+    if (ready.hardState) this.storage.setHardState(ready.hardState);
+  }
+
+  private async applyEntries(entries: readonly Entry[]): Promise<void> {
+    // After a restart the core hands out entries again from the snapshot on: skip what is applied.
+    const fresh = entries.filter((entry) => entry.index > this.appliedIndex);
+    if (fresh.length === 0) return;
+    const outcomes = await this.options.stateMachine.apply(fresh);
+    fresh.forEach((entry, i) => {
+      if (entry.type !== 'normal') return;
+      const envelope = decodeEnvelope(entry.data);
+      if (envelope)
+        this.proposals
+          .get(envelope.requestId)
+          ?.resolve({ index: entry.index, outcome: outcomes[i] });
+    });
+    this.setApplied(fresh[fresh.length - 1].index);
+  }
+
+  private setApplied(index: number): void {
+    this.appliedIndex = Math.max(this.appliedIndex, index);
+    for (let i = this.appliedWaiters.length - 1; i >= 0; i--) {
+      const { index: wanted, waiter } = this.appliedWaiters[i];
+      if (wanted <= this.appliedIndex) {
+        this.appliedWaiters.splice(i, 1);
+        waiter.resolve(this.appliedIndex);
+      }
+    }
+  }
+
+  /**
+   * The core asks for a snapshot to be sent; the log keeps only its metadata, so the image comes from
+   * the state machine now, at its applied index (committed, so any later point is as good).
+   */
+  private async sendSnapshot(message: Message): Promise<void> {
+    try {
+      const image = await this.options.stateMachine.snapshot();
+      const term = this.raw.termAt(image.index);
+      if (term === undefined) throw new Error(`no term for snapshot index ${image.index}`);
+      const metadata = { index: image.index, term, confState: this.raw.confStateAt(image.index) };
+      this.options.transport.send({ ...message, snapshot: { metadata, data: image.data } });
+      this.log('info', 'sent a snapshot', { to: message.to, index: image.index });
+      this.raw.reportSnapshot(message.to, true);
+    } catch (error) {
+      this.log('warn', 'could not send a snapshot', { to: message.to, error: String(error) });
+      this.raw.reportSnapshot(message.to, false);
+    }
+    this.kick();
+  }
+
+  /** Snapshots the state machine and truncates the log once it holds more than the threshold. */
+  private async maybeCompact(): Promise<void> {
+    const firstIndex = this.storage.firstIndex();
+    if (this.appliedIndex - firstIndex + 1 <= this.options.snapshotThreshold) return;
+    const image = await this.options.stateMachine.snapshot();
+    const term = this.raw.termAt(image.index);
+    if (term === undefined || image.index < firstIndex) return;
+    const metadata = { index: image.index, term, confState: this.raw.confStateAt(image.index) };
+    await this.options.logStore.compact(metadata);
+    // The image itself stays in the state machine's tables; the log keeps the metadata.
+    this.storage.createSnapshot(image.index, metadata.confState, EMPTY);
+    this.storage.compact(image.index);
+    this.log('info', 'compacted the log with a snapshot', { index: image.index });
+  }
+
+  private onSoftState(state: SoftState): void {
+    const leaderChanged = state.leader !== this.softState.leader;
+    this.softState = state;
+    if (leaderChanged && this.proposals.size > 0) {
+      // A proposal in flight through the old leader may be lost with it: tell its client now, as
+      // retryable, rather than at its timeout. A retry is safe: the state machine applies a request id once.
+      const lost = new OutcomeUnknownError(
+        'the leader changed while the request was in flight; retry it',
+      );
+      for (const waiter of [...this.proposals.values()]) waiter.reject(lost);
+    }
+    for (const listener of this.roleListeners) listener(state);
+  }
+
+  private log(
+    level: 'info' | 'warn',
+    message: string,
+    fields: Record<string, string | number>,
+  ): void {
+    const status = this.raw?.basicStatus();
+    this.options.logger[level](message, {
+      nodeId: this.options.nodeId,
+      term: status?.term ?? 0,
+      ...fields,
+    });
+  }
+}

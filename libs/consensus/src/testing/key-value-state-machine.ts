@@ -1,0 +1,50 @@
+/**
+ * Test-only: a small replicated key-value map, applying JSON `{key, value}` commands. Its durable
+ * state (map + applied index) survives driver restarts within one test, as a database would.
+ */
+import { Entry } from '@falconmind/raft';
+import { decodeEnvelope } from '../proposal-envelope';
+import { ApplyOutcome, StateMachine } from '../state-machine';
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+export class KeyValueStateMachine implements StateMachine {
+  values = new Map<string, string>();
+  private applied = 0;
+  /** Every request id applied, in order: a repeat would show a double apply. */
+  readonly appliedRequests: string[] = [];
+
+  appliedIndex(): Promise<number> {
+    return Promise.resolve(this.applied);
+  }
+
+  apply(entries: readonly Entry[]): Promise<readonly ApplyOutcome[]> {
+    const outcomes = entries.map((entry): ApplyOutcome => {
+      if (entry.index !== this.applied + 1)
+        throw new Error(`gap: applying ${entry.index} after ${this.applied}`);
+      this.applied = entry.index;
+      const envelope = entry.type === 'normal' ? decodeEnvelope(entry.data) : undefined;
+      if (!envelope) return { status: 'applied' };
+      this.appliedRequests.push(envelope.requestId);
+      const { key, value } = JSON.parse(decoder.decode(envelope.payload)) as {
+        key: string;
+        value: string;
+      };
+      this.values.set(key, value);
+      return { status: 'applied', result: value };
+    });
+    return Promise.resolve(outcomes);
+  }
+
+  snapshot(): Promise<{ index: number; data: Uint8Array }> {
+    const data = encoder.encode(JSON.stringify([...this.values]));
+    return Promise.resolve({ index: this.applied, data });
+  }
+
+  restore(index: number, data: Uint8Array): Promise<void> {
+    this.values = new Map(JSON.parse(decoder.decode(data)) as Array<[string, string]>);
+    this.applied = index;
+    return Promise.resolve();
+  }
+}

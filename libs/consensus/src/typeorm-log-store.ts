@@ -1,0 +1,262 @@
+import {
+  ConfState,
+  EMPTY_HARD_STATE,
+  Entry,
+  HardState,
+  RaftInvariantError,
+  SnapshotMetadata,
+} from '@falconmind/raft';
+import { DataSource, EntityManager } from 'typeorm';
+
+import { RaftHardStateEntity } from './entities/raft-hard-state.entity';
+import {
+  bigintToNumber,
+  ENTRY_TYPE_CODE,
+  entryTypeOfCode,
+  RaftLogEntryEntity,
+} from './entities/raft-log-entry.entity';
+import { RaftSnapshotEntity } from './entities/raft-snapshot.entity';
+import { PersistedRaftState, RaftLogStore, RaftWriteBatch } from './log-store';
+
+/**
+ * The entities describing the store's tables, for a DataSource or TypeOrmModule to register. The
+ * store itself works in plain SQL and does not need them registered.
+ */
+export const RAFT_LOG_STORE_ENTITIES = [
+  RaftLogEntryEntity,
+  RaftHardStateEntity,
+  RaftSnapshotEntity,
+] as const;
+
+/**
+ * Thrown by `load` when the stored log is not one run of indexes starting right after the snapshot:
+ * the tables were changed behind the store's back.
+ */
+export class CorruptRaftLogError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptRaftLogError';
+  }
+}
+
+/** The id of the one row of `raft_hard_state` and of `raft_snapshot`. */
+const SINGLE_ROW_ID = 1;
+
+/** Parameters per entry in the log INSERT. */
+const ENTRY_COLUMNS = 4;
+/**
+ * Entries per INSERT statement. PostgreSQL takes at most 65535 parameters per statement; batches
+ * this size keep statements (and their parse) small while a typical Ready fits in one.
+ */
+const ENTRIES_PER_INSERT = Math.floor(5000 / ENTRY_COLUMNS);
+
+/**
+ * Deletes the stored entries from $1 on, before the batch $1..$2 is inserted. Entries at or below the
+ * snapshot are covered by it: a batch that ends there leaves the live log alone (as MemoryStorage's
+ * `append` ignores it), and only rows under the snapshot, which `load` never returns and the next
+ * compaction removes, make room for it.
+ */
+const DELETE_ENTRIES_FROM = `
+  WITH "snapshot" AS (SELECT COALESCE(MAX("index"), 0) AS "index" FROM "raft_snapshot")
+  DELETE FROM "raft_log" USING "snapshot"
+  WHERE "raft_log"."index" >= $1
+    AND ($2 > "snapshot"."index" OR "raft_log"."index" <= "snapshot"."index")`;
+const DELETE_ENTRIES_UP_TO = `DELETE FROM "raft_log" WHERE "index" <= $1`;
+const DELETE_ALL_ENTRIES = `DELETE FROM "raft_log"`;
+
+const UPSERT_HARD_STATE = `
+  INSERT INTO "raft_hard_state" ("id", "term", "vote", "commit") VALUES (${SINGLE_ROW_ID}, $1, $2, $3)
+  ON CONFLICT ("id") DO UPDATE
+    SET "term" = EXCLUDED."term", "vote" = EXCLUDED."vote", "commit" = EXCLUDED."commit"`;
+
+/**
+ * Records a snapshot unless the stored one is at least as recent (as MemoryStorage ignores an older
+ * snapshot). Returns a row only when it wrote one.
+ */
+const UPSERT_NEWER_SNAPSHOT = `
+  INSERT INTO "raft_snapshot" ("id", "index", "term", "conf_state")
+    VALUES (${SINGLE_ROW_ID}, $1, $2, $3::jsonb)
+  ON CONFLICT ("id") DO UPDATE
+    SET "index" = EXCLUDED."index", "term" = EXCLUDED."term", "conf_state" = EXCLUDED."conf_state"
+    WHERE "raft_snapshot"."index" < EXCLUDED."index"
+  RETURNING "index"`;
+
+// Reads are plain SQL too: hydrating entities costs several times as much on a long log.
+const SELECT_HARD_STATE = `SELECT "term", "vote", "commit" FROM "raft_hard_state" WHERE "id" = ${SINGLE_ROW_ID}`;
+const SELECT_SNAPSHOT = `SELECT "index", "term", "conf_state" FROM "raft_snapshot" WHERE "id" = ${SINGLE_ROW_ID}`;
+const SELECT_ENTRIES_AFTER = `
+  SELECT "index", "term", "type", "data" FROM "raft_log" WHERE "index" > $1 ORDER BY "index"`;
+
+/** Rows as pg returns them: bigint as a string, bytea as a Buffer, jsonb parsed. */
+interface HardStateRow {
+  readonly term: string;
+  readonly vote: string;
+  readonly commit: string;
+}
+
+interface SnapshotRow {
+  readonly index: string;
+  readonly term: string;
+  readonly conf_state: ConfState;
+}
+
+interface EntryRow {
+  readonly index: string;
+  readonly term: string;
+  readonly type: number;
+  readonly data: Buffer;
+}
+
+type Statement = readonly [sql: string, parameters: unknown[]];
+
+/**
+ * The Raft log, hard state and snapshot metadata in the node's PostgreSQL database, in the tables of
+ * the CreateRaftLogStore migration. Writes are plain parameterized SQL, one transaction per call;
+ * `persist` is the group-commit hot path, so a batch that needs one statement (a hard state alone)
+ * runs without an explicit BEGIN/COMMIT.
+ *
+ * Calls may overlap (a `compact` while a `persist` is in flight): each is its own transaction, and
+ * `load` ignores any entry at or below the snapshot index, so a late write under the snapshot is
+ * harmless.
+ */
+export class TypeormLogStore implements RaftLogStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async load(): Promise<PersistedRaftState> {
+    // One snapshot of the three tables, even if a write commits meanwhile.
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const [hardStateRow] = await manager.query<HardStateRow[]>(SELECT_HARD_STATE);
+      const [snapshotRow] = await manager.query<SnapshotRow[]>(SELECT_SNAPSHOT);
+      const snapshot = snapshotRow && toSnapshotMetadata(snapshotRow);
+      const after = snapshot?.index ?? 0;
+      const entryRows = await manager.query<EntryRow[]>(SELECT_ENTRIES_AFTER, [after]);
+
+      const entries = entryRows.map(toEntry);
+      checkLoadedLog(after, entries);
+      const hardState = hardStateRow ? toHardState(hardStateRow) : EMPTY_HARD_STATE;
+      return snapshot ? { hardState, snapshot, entries } : { hardState, entries };
+    });
+  }
+
+  async persist(batch: RaftWriteBatch): Promise<void> {
+    checkContiguous(batch.entries);
+    const statements: Statement[] = [];
+    if (batch.entries.length > 0) {
+      const first = batch.entries[0].index;
+      const last = batch.entries[batch.entries.length - 1].index;
+      statements.push([DELETE_ENTRIES_FROM, [first, last]]);
+      for (let start = 0; start < batch.entries.length; start += ENTRIES_PER_INSERT) {
+        statements.push(insertEntries(batch.entries.slice(start, start + ENTRIES_PER_INSERT)));
+      }
+    }
+    if (batch.hardState) {
+      const { term, vote, commit } = batch.hardState;
+      statements.push([UPSERT_HARD_STATE, [term, vote, commit]]);
+    }
+
+    const snapshot = batch.installedSnapshot;
+    if (!snapshot && statements.length === 0) return;
+    if (!snapshot && statements.length === 1) {
+      // A single statement is its own transaction.
+      const [sql, parameters] = statements[0];
+      await this.dataSource.query(sql, parameters);
+      return;
+    }
+    await this.dataSource.transaction(async (manager) => {
+      if (snapshot && (await upsertNewerSnapshot(manager, snapshot))) {
+        await manager.query(DELETE_ALL_ENTRIES);
+      }
+      for (const [sql, parameters] of statements) await manager.query(sql, parameters);
+    });
+  }
+
+  async compact(metadata: SnapshotMetadata): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await upsertNewerSnapshot(manager, metadata);
+      await manager.query(DELETE_ENTRIES_UP_TO, [metadata.index]);
+    });
+  }
+}
+
+function toHardState(row: HardStateRow): HardState {
+  return { term: bigintToNumber(row.term), vote: row.vote, commit: bigintToNumber(row.commit) };
+}
+
+function toSnapshotMetadata(row: SnapshotRow): SnapshotMetadata {
+  return {
+    index: bigintToNumber(row.index),
+    term: bigintToNumber(row.term),
+    confState: { voters: [...row.conf_state.voters], learners: [...row.conf_state.learners] },
+  };
+}
+
+function toEntry(row: EntryRow): Entry {
+  return {
+    index: bigintToNumber(row.index),
+    term: bigintToNumber(row.term),
+    type: entryTypeOfCode(row.type),
+    // A plain copy: pg's Buffer may be a view into a shared pool.
+    data: new Uint8Array(row.data),
+  };
+}
+
+/**
+ * Writes the snapshot row if `metadata` is newer than the stored one; true if it did. No row stands
+ * for the empty snapshot at index 0, so a snapshot at index 0 is never newer.
+ */
+async function upsertNewerSnapshot(
+  manager: EntityManager,
+  metadata: SnapshotMetadata,
+): Promise<boolean> {
+  if (metadata.index <= 0) return false;
+  const confState = { voters: metadata.confState.voters, learners: metadata.confState.learners };
+  const written: unknown[] = await manager.query(UPSERT_NEWER_SNAPSHOT, [
+    metadata.index,
+    metadata.term,
+    JSON.stringify(confState),
+  ]);
+  return written.length > 0;
+}
+
+/** One multi-row INSERT of `entries`. */
+function insertEntries(entries: readonly Entry[]): Statement {
+  const rows: string[] = [];
+  const parameters: unknown[] = [];
+  for (const entry of entries) {
+    const n = parameters.length;
+    rows.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4})`);
+    parameters.push(
+      entry.index,
+      entry.term,
+      ENTRY_TYPE_CODE[entry.type],
+      // pg sends a Buffer as binary; this one shares the entry's memory.
+      Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength),
+    );
+  }
+  const sql = `INSERT INTO "raft_log" ("index", "term", "type", "data") VALUES ${rows.join(', ')}`;
+  return [sql, parameters];
+}
+
+/** A batch is a run of consecutive indexes: anything else is a bug in the caller. */
+function checkContiguous(entries: readonly Entry[]): void {
+  for (let i = 1; i < entries.length; i++) {
+    if (entries[i].index !== entries[i - 1].index + 1) {
+      throw new RaftInvariantError(
+        `entries to persist are not contiguous: index ${entries[i].index} follows ${entries[i - 1].index}`,
+      );
+    }
+  }
+}
+
+/** The log read back must start right after the snapshot and have no holes. */
+function checkLoadedLog(snapshotIndex: number, entries: readonly Entry[]): void {
+  let expected = snapshotIndex + 1;
+  for (const entry of entries) {
+    if (entry.index !== expected) {
+      throw new CorruptRaftLogError(
+        `raft_log has a hole: expected index ${expected}, found ${entry.index} (snapshot at ${snapshotIndex})`,
+      );
+    }
+    expected++;
+  }
+}
