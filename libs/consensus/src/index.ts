@@ -10,3 +10,8 @@ export type { ProposalEnvelope } from './proposal-envelope';
 export { MonotonicTicker } from './ticker';
 export { TypeormLogStore, CorruptRaftLogError, RAFT_LOG_STORE_ENTITIES } from './typeorm-log-store';
 export * from './grpc';
+export { TypeormStateMachine } from './typeorm-state-machine';
+export type { CommandApplier } from './typeorm-state-machine';
+export { decodeMemberAddress, encodeMemberAddress } from './cluster-members';
+export type { ClusterMember, MemberAddress } from './cluster-members';
+export { CONSENSUS_ENTITIES, CONSENSUS_MIGRATIONS } from './node-migrations';

@@ -80,17 +80,21 @@ export function applyConfChange(confState: ConfState, change: ConfChange): ConfS
  * (as etcd bootstraps). Every founding node writes the same entries, and a node that joins later
  * learns the founding membership by replaying them, like any other change.
  */
-export function bootstrapEntries(confState: ConfState): Entry[] {
+export function bootstrapEntries(
+  confState: ConfState,
+  /** Optional host data per member (for example its address), carried in its change's context. */
+  contexts: Readonly<Record<NodeId, string>> = {},
+): Entry[] {
+  const change = (type: ConfChange['type'], nodeId: NodeId): ConfChange =>
+    contexts[nodeId] === undefined ? { type, nodeId } : { type, nodeId, context: contexts[nodeId] };
   const changes: ConfChange[] = [
-    ...[...confState.voters].sort().map((nodeId): ConfChange => ({ type: 'add-voter', nodeId })),
-    ...[...confState.learners]
-      .sort()
-      .map((nodeId): ConfChange => ({ type: 'add-learner', nodeId })),
+    ...[...confState.voters].sort().map((nodeId) => change('add-voter', nodeId)),
+    ...[...confState.learners].sort().map((nodeId) => change('add-learner', nodeId)),
   ];
-  return changes.map((change, i) => ({
+  return changes.map((c, i) => ({
     term: 1,
     index: i + 1,
     type: 'conf-change',
-    data: encodeConfChange(change),
+    data: encodeConfChange(c),
   }));
 }

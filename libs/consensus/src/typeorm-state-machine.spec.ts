@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { encodeConfChange, Entry } from '@falconmind/raft';
+import { encodeMemberAddress } from './cluster-members';
+import { CONSENSUS_ENTITIES, CONSENSUS_MIGRATIONS } from './node-migrations';
+import { encodeEnvelope, newRequestId } from './proposal-envelope';
+import { TestDatabase } from './testing/test-database';
+import { CommandApplier, TypeormStateMachine } from './typeorm-state-machine';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A command applier over one table, `notes(key text primary key, value text)`. */
+const notesApplier: CommandApplier = {
+  tables: ['notes'],
+  async apply(manager, _entry, envelope) {
+    const { key, value } = JSON.parse(decoder.decode(envelope.payload)) as {
+      key: string;
+      value: string;
+    };
+    if (value === 'refuse') return { status: 'rejected', reason: 'refused by the test' };
+    if (value === 'explode') throw new Error('the applier failed');
+    await manager.query(
+      'INSERT INTO notes (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+      [key, value],
+    );
+    return { status: 'applied', result: value };
+  },
+};
+
+function note(index: number, key: string, value: string): Entry {
+  const payload = encoder.encode(JSON.stringify({ key, value }));
+  return {
+    index,
+    term: 2,
+    type: 'normal',
+    data: encodeEnvelope({ requestId: newRequestId(), payload }),
+  };
+}
+
+function member(
+  index: number,
+  type: 'add-voter' | 'add-learner' | 'remove-node',
+  nodeId: string,
+  port = 9000,
+): Entry {
+  const context = encodeMemberAddress({ address: '10.0.0.1', httpPort: port, raftPort: port + 1 });
+  return { index, term: 2, type: 'conf-change', data: encodeConfChange({ type, nodeId, context }) };
+}
+
+async function openDatabase(): Promise<TestDatabase> {
+  const database = await TestDatabase.create({
+    migrations: CONSENSUS_MIGRATIONS,
+    entities: CONSENSUS_ENTITIES,
+  });
+  await database.dataSource.query('CREATE TABLE notes (key text PRIMARY KEY, value text NOT NULL)');
+  return database;
+}
+
+describe('TypeormStateMachine', () => {
+  let source: TestDatabase;
+  let target: TestDatabase;
+
+  before(async () => {
+    source = await openDatabase();
+    target = await openDatabase();
+  });
+
+  after(async () => {
+    await source.drop();
+    await target.drop();
+  });
+
+  it('applies commands and membership changes with the applied index, and snapshots them into another node', async () => {
+    const machine = new TypeormStateMachine(source.dataSource, notesApplier);
+    assert.equal(await machine.appliedIndex(), 0);
+    const outcomes = await machine.apply([
+      member(1, 'add-voter', 'a', 9000),
+      member(2, 'add-learner', 'b', 9002),
+      note(3, 'x', '1'),
+      note(4, 'y', 'refuse'),
+      member(5, 'add-voter', 'b', 9002),
+      member(6, 'add-learner', 'a'),
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['applied', 'applied', 'applied', 'rejected', 'applied', 'applied'],
+    );
+    assert.equal(await machine.appliedIndex(), 6);
+    const members = await machine.members();
+    assert.deepEqual(
+      members.map((m) => [m.nodeId, m.role, m.httpPort]),
+      [
+        ['a', 'voter', 9000],
+        ['b', 'voter', 9002],
+      ],
+    );
+    const image = await machine.snapshot();
+    assert.equal(image.index, 6);
+    const copy = new TypeormStateMachine(target.dataSource, notesApplier);
+    await copy.apply([note(1, 'stale', 'row')]);
+    await copy.restore(image.index, image.data);
+    assert.equal(await copy.appliedIndex(), 6);
+    assert.deepEqual(await copy.members(), members);
+    assert.deepEqual(await target.dataSource.query('SELECT key, value FROM notes ORDER BY key'), [
+      { key: 'x', value: '1' },
+    ]);
+  });
+
+  it('applies a batch all or nothing: a failing command leaves the index and the tables as they were', async () => {
+    const machine = new TypeormStateMachine(source.dataSource, notesApplier);
+    const before = await machine.appliedIndex();
+    await assert.rejects(
+      machine.apply([note(before + 1, 'z', 'kept?'), note(before + 2, 'w', 'explode')]),
+    );
+    assert.equal(await machine.appliedIndex(), before);
+    assert.deepEqual(await source.dataSource.query("SELECT key FROM notes WHERE key = 'z'"), []);
+  });
+
+  it('removes a member on remove-node', async () => {
+    const machine = new TypeormStateMachine(source.dataSource, notesApplier);
+    const next = (await machine.appliedIndex()) + 1;
+    await machine.apply([member(next, 'remove-node', 'b')]);
+    assert.deepEqual(
+      (await machine.members()).map((m) => m.nodeId),
+      ['a'],
+    );
+  });
+});

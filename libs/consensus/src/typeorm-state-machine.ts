@@ -1,0 +1,206 @@
+import { decodeConfChange, Entry } from '@falconmind/raft';
+import { DataSource, EntityManager } from 'typeorm';
+import { ClusterMember, decodeMemberAddress } from './cluster-members';
+import { decodeEnvelope, ProposalEnvelope } from './proposal-envelope';
+import { ApplyOutcome, StateMachine } from './state-machine';
+
+/**
+ * The application's part of the replicated state: what a normal (command) entry does. The fleet
+ * domain provides one; the tables it lists are copied whole into snapshots and restored from them.
+ */
+export interface CommandApplier {
+  /** Tables holding this applier's replicated state, in an order safe for inserts (parents first). */
+  readonly tables: readonly string[];
+  /** Applies one command inside the batch's transaction. Must not read clocks or randomness. */
+  apply(manager: EntityManager, entry: Entry, envelope: ProposalEnvelope): Promise<ApplyOutcome>;
+}
+
+/** The tables of the node's own replicated state. */
+const NODE_TABLES = ['cluster_members'] as const;
+
+interface SnapshotImage {
+  readonly format: 1;
+  readonly index: number;
+  readonly tables: Record<string, unknown[]>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The node's state machine in its PostgreSQL database. Each batch of committed entries is applied in
+ * one transaction that also moves the applied index, so a crash can neither skip nor repeat one.
+ * Membership changes keep the `cluster_members` table (who, with what address); commands go to the
+ * application's {@link CommandApplier}.
+ */
+export class TypeormStateMachine implements StateMachine {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly applier?: CommandApplier,
+  ) {}
+
+  async appliedIndex(): Promise<number> {
+    const rows = await this.dataSource.query<Array<{ applied_index: string }>>(
+      'SELECT applied_index FROM raft_applied_state WHERE id = 1',
+    );
+    return rows.length === 0 ? 0 : Number(rows[0].applied_index);
+  }
+
+  async apply(entries: readonly Entry[]): Promise<readonly ApplyOutcome[]> {
+    if (entries.length === 0) return [];
+    return this.dataSource.transaction(async (manager) => {
+      const outcomes: ApplyOutcome[] = [];
+      for (const entry of entries) outcomes.push(await this.applyOne(manager, entry));
+      await setAppliedIndex(manager, entries[entries.length - 1].index);
+      return outcomes;
+    });
+  }
+
+  async members(): Promise<ClusterMember[]> {
+    const rows = await this.dataSource.query<MemberRow[]>(
+      'SELECT node_id, role, address, http_port, raft_port, changed_index FROM cluster_members ORDER BY node_id',
+    );
+    return rows.map(toMember);
+  }
+
+  /** A consistent copy of every replicated table at the applied index (one repeatable-read transaction). */
+  async snapshot(): Promise<{ index: number; data: Uint8Array }> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction('REPEATABLE READ');
+      const applied = (await runner.query(
+        'SELECT applied_index FROM raft_applied_state WHERE id = 1',
+      )) as Array<{
+        applied_index: string;
+      }>;
+      const index = applied.length === 0 ? 0 : Number(applied[0].applied_index);
+      const tables: Record<string, unknown[]> = {};
+      for (const table of this.tables()) {
+        const rows = (await runner.query(
+          `SELECT row_to_json(t) AS row FROM ${quoteIdentifier(table)} t`,
+        )) as Array<{
+          row: unknown;
+        }>;
+        tables[table] = rows.map((r) => r.row);
+      }
+      await runner.commitTransaction();
+      const image: SnapshotImage = { format: 1, index, tables };
+      return { index, data: encoder.encode(JSON.stringify(image)) };
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Replaces every replicated table with the snapshot's rows, in one transaction. */
+  async restore(index: number, data: Uint8Array): Promise<void> {
+    const image = JSON.parse(decoder.decode(data)) as SnapshotImage;
+    if (image.format !== 1 || image.index !== index) {
+      throw new Error(
+        `snapshot image (format ${image.format}, index ${image.index}) does not match index ${index}`,
+      );
+    }
+    const tables = this.tables();
+    await this.dataSource.transaction(async (manager) => {
+      for (const table of [...tables].reverse())
+        await manager.query(`DELETE FROM ${quoteIdentifier(table)}`);
+      for (const table of tables) {
+        const rows = image.tables[table] ?? [];
+        if (rows.length === 0) continue;
+        const name = quoteIdentifier(table);
+        await manager.query(
+          `INSERT INTO ${name} SELECT * FROM json_populate_recordset(NULL::${name}, $1::json)`,
+          [JSON.stringify(rows)],
+        );
+      }
+      await setAppliedIndex(manager, index);
+    });
+  }
+
+  private tables(): string[] {
+    return [...NODE_TABLES, ...(this.applier?.tables ?? [])];
+  }
+
+  private async applyOne(manager: EntityManager, entry: Entry): Promise<ApplyOutcome> {
+    if (entry.type === 'conf-change') {
+      await applyMembershipChange(manager, entry);
+      return { status: 'applied' };
+    }
+    const envelope = decodeEnvelope(entry.data);
+    if (!envelope || !this.applier) return { status: 'applied' };
+    return this.applier.apply(manager, entry, envelope);
+  }
+}
+
+interface MemberRow {
+  node_id: string;
+  role: 'voter' | 'learner';
+  address: string | null;
+  http_port: number | null;
+  raft_port: number | null;
+  changed_index: string;
+}
+
+function toMember(row: MemberRow): ClusterMember {
+  return {
+    nodeId: row.node_id,
+    role: row.role,
+    address: row.address ?? undefined,
+    httpPort: row.http_port ?? undefined,
+    raftPort: row.raft_port ?? undefined,
+    changedIndex: Number(row.changed_index),
+  };
+}
+
+/**
+ * Mirrors a membership change into `cluster_members`, the way the core reads it: a change that does
+ * not fit the membership (adding a voter as a learner) leaves the row as it is.
+ */
+async function applyMembershipChange(manager: EntityManager, entry: Entry): Promise<void> {
+  const change = decodeConfChange(entry.data);
+  if (change.type === 'remove-node') {
+    await manager.query('DELETE FROM cluster_members WHERE node_id = $1', [change.nodeId]);
+    return;
+  }
+  const address = decodeMemberAddress(change.context);
+  const existing = await manager.query<Array<{ role: string }>>(
+    'SELECT role FROM cluster_members WHERE node_id = $1',
+    [change.nodeId],
+  );
+  if (change.type === 'add-learner' && existing[0]?.role === 'voter') return;
+  const role = change.type === 'add-voter' ? 'voter' : 'learner';
+  await manager.query(
+    `INSERT INTO cluster_members (node_id, role, address, http_port, raft_port, changed_index)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (node_id) DO UPDATE SET
+       role = EXCLUDED.role,
+       address = COALESCE(EXCLUDED.address, cluster_members.address),
+       http_port = COALESCE(EXCLUDED.http_port, cluster_members.http_port),
+       raft_port = COALESCE(EXCLUDED.raft_port, cluster_members.raft_port),
+       changed_index = EXCLUDED.changed_index`,
+    [
+      change.nodeId,
+      role,
+      address?.address ?? null,
+      address?.httpPort ?? null,
+      address?.raftPort ?? null,
+      entry.index,
+    ],
+  );
+}
+
+async function setAppliedIndex(manager: EntityManager, index: number): Promise<void> {
+  await manager.query(
+    `INSERT INTO raft_applied_state (id, applied_index) VALUES (1, $1)
+     ON CONFLICT (id) DO UPDATE SET applied_index = EXCLUDED.applied_index`,
+    [index],
+  );
+}
+
+function quoteIdentifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain table name: ${name}`);
+  return `"${name}"`;
+}
