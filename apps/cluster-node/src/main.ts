@@ -1,21 +1,50 @@
-import 'reflect-metadata';
+import { ConfigValidationError, formatConfigError, loadNodeConfig } from '@falconmind/config';
+import { createClusterNode } from './cluster-node';
 
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-
-import { AppModule } from './app.module';
-import { InvalidEnvironmentError, readListenConfig } from './config/listen-config';
-
-async function bootstrap(): Promise<void> {
-  const { address, port } = readListenConfig(process.env);
-  const app = await NestFactory.create(AppModule);
-  app.enableShutdownHooks();
-  await app.listen(port, address);
-  new Logger('Bootstrap').log(`cluster node listening on http://${address}:${port}`);
+/**
+ * Starts one cluster node from the environment (see .env.example). With no environment at all it is
+ * the development mode: one node on 127.0.0.1:8888 with an embedded database under ./data/node-1.
+ */
+async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(
+      'Usage: npm start\n\nRuns one FalconMind Cluster Center node, configured by the environment\n' +
+        '(NODE_ID, NODE_ADDRESS, NODE_PORT, RAFT_PORT, PEER_NODES, DATABASE_URL, DATA_DIR, CLUSTER_ID,\n' +
+        'CLUSTER_SECRET, RAFT_TICK_MS, ... — see .env.example). With none set: a one-node development\n' +
+        'cluster on 127.0.0.1:8888 with an embedded PostgreSQL under ./data/node-1.\n',
+    );
+    return;
+  }
+  let node;
+  try {
+    node = createClusterNode(loadNodeConfig(process.env));
+  } catch (error) {
+    process.stderr.write(`${formatConfigError(error)}\n`);
+    process.exit(error instanceof ConfigValidationError ? 1 : 2);
+  }
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(
+      `${JSON.stringify({ level: 'info', msg: `${signal}: stopping gracefully` })}\n`,
+    );
+    node
+      .stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        process.stderr.write(`${String(error)}\n`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  await node.start();
 }
 
-bootstrap().catch((error: unknown) => {
-  // A bad variable is reported in one line; anything else with its stack.
-  console.error(error instanceof InvalidEnvironmentError ? error.message : error);
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `cannot start the node: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -15,3 +15,14 @@ export type { CommandApplier } from './typeorm-state-machine';
 export { decodeMemberAddress, encodeMemberAddress } from './cluster-members';
 export type { ClusterMember, MemberAddress } from './cluster-members';
 export { CONSENSUS_ENTITIES, CONSENSUS_MIGRATIONS } from './node-migrations';
+export {
+  ClusterNodeRuntime,
+  MembershipConflictError,
+  NotClusterLeaderError,
+} from './node/cluster-node-runtime';
+export type {
+  ClusterNodeRuntimeOptions,
+  ClusterStatus,
+  MemberStatus,
+} from './node/cluster-node-runtime';
+export { CLUSTER_SECRET_HEADER } from './node/join-cluster';

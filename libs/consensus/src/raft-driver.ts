@@ -31,6 +31,8 @@ export interface RaftDriverOptions {
   readonly transport: PeerTransport;
   /** The founding membership, used only when nothing is stored yet (a brand-new cluster). */
   readonly bootstrap?: ConfState;
+  /** Host data recorded with each founding member's change (its address), by node id. */
+  readonly bootstrapContexts?: Readonly<Record<NodeId, string>>;
   /** Milliseconds per Raft tick. */
   readonly tickMs: number;
   readonly electionTicks: number;
@@ -62,7 +64,7 @@ const EMPTY = new Uint8Array(0);
  * and the proposals and reads waiting on them released, then the core is advanced.
  */
 export class RaftDriver {
-  private raw!: RawNode;
+  private raw: RawNode | undefined;
   private readonly storage = new MemoryStorage();
   private readonly ticker: MonotonicTicker;
   private readonly proposals = new Map<string, Waiter<Applied>>();
@@ -72,9 +74,16 @@ export class RaftDriver {
   private appliedIndex = 0;
   private softState: SoftState = { leader: '', role: 'follower' };
   private processing = false;
+  /** The Ready loop while it runs. */
+  private loop: Promise<void> = Promise.resolve();
+  /** Why the node stopped by itself, if it did (a failed write). */
+  failure: Error | undefined;
   private stopped = false;
   private nextReadId = 0;
   private readonly roleListeners: Array<(state: SoftState) => void> = [];
+  private readonly membershipListeners: Array<() => void> = [];
+  /** When each peer was last heard from (monotonic milliseconds). */
+  private readonly lastContact = new Map<NodeId, number>();
 
   constructor(private readonly options: RaftDriverOptions) {
     this.ticker = new MonotonicTicker(options.tickMs, (ticks) => this.onTicks(ticks));
@@ -94,7 +103,7 @@ export class RaftDriver {
     const fresh =
       persisted.entries.length === 0 && !persisted.snapshot && persisted.hardState.term === 0;
     if (fresh && this.options.bootstrap) {
-      const entries = bootstrapEntries(this.options.bootstrap);
+      const entries = bootstrapEntries(this.options.bootstrap, this.options.bootstrapContexts);
       const hardState = { term: 1, vote: '', commit: entries.length };
       await this.options.logStore.persist({ hardState, entries });
       this.storage.append(entries);
@@ -113,13 +122,13 @@ export class RaftDriver {
       logger: this.options.logger,
     });
     this.options.transport.onMessage((message) => this.onMessage(message));
-    this.options.transport.onUnreachable((id) => this.raw.reportUnreachable(id));
+    this.options.transport.onUnreachable((id) => this.core.reportUnreachable(id));
     await this.options.transport.start();
     this.ticker.start();
-    const { voters } = this.raw.status().confState;
+    const { voters } = this.core.status().confState;
     if (voters.length === 1 && voters[0] === this.options.nodeId) {
       // Alone in the cluster (the development mode): no one to wait for.
-      this.raw.campaign();
+      this.core.campaign();
     }
     this.kick();
   }
@@ -128,6 +137,8 @@ export class RaftDriver {
     if (this.stopped) return;
     this.stopped = true;
     this.ticker.stop();
+    // Let the Ready being written finish, so that nothing is cut half-way (it is atomic anyway).
+    await this.loop;
     await this.options.transport.close();
     const stopped = new DriverStoppedError();
     for (const waiter of this.proposals.values()) waiter.reject(stopped);
@@ -138,13 +149,39 @@ export class RaftDriver {
     this.appliedWaiters.length = 0;
   }
 
+  /** Called after a membership change was applied here (the replicated member list changed). */
+  onMembershipApplied(listener: () => void): void {
+    this.membershipListeners.push(listener);
+  }
+
+  /** Milliseconds since each peer was last heard from. */
+  lastContactMs(): Map<NodeId, number> {
+    const now = performance.now();
+    return new Map([...this.lastContact].map(([id, at]) => [id, Math.round(now - at)]));
+  }
+
+  /** The core; only once `start()` has built it. */
+  private get core(): RawNode {
+    if (!this.raw) throw new Error('the Raft driver has not started');
+    return this.raw;
+  }
+
+  /** The current term, or undefined before the node has started. Cheap: for log lines. */
+  currentTerm(): number | undefined {
+    return this.raw?.basicStatus().term;
+  }
+
+  get running(): boolean {
+    return !this.stopped;
+  }
+
   /** Called with each change of leader or role. */
   onRoleChange(listener: (state: SoftState) => void): void {
     this.roleListeners.push(listener);
   }
 
   status(): ReturnType<RawNode['status']> & { readonly stateMachineApplied: number } {
-    return { ...this.raw.status(), stateMachineApplied: this.appliedIndex };
+    return { ...this.core.status(), stateMachineApplied: this.appliedIndex };
   }
 
   /**
@@ -156,21 +193,21 @@ export class RaftDriver {
     if (this.stopped) return Promise.reject(new DriverStoppedError());
     const requestId = newRequestId();
     return this.wait(this.proposals, requestId, timeoutMs, () => {
-      this.raw.propose(encodeEnvelope({ requestId, payload }));
+      this.core.propose(encodeEnvelope({ requestId, payload }));
     });
   }
 
   /** Proposes a membership change on the leader; resolves once applied here. */
   proposeConfChange(change: ConfChange, timeoutMs: number): Promise<number> {
     if (this.stopped) return Promise.reject(new DriverStoppedError());
-    this.raw.proposeConfChange(change);
-    const target = this.raw.basicStatus().lastIndex;
+    this.core.proposeConfChange(change);
+    const target = this.core.basicStatus().lastIndex;
     this.kick();
     return this.waitForApplied(target, timeoutMs);
   }
 
   transferLeadership(target: NodeId): void {
-    this.raw.transferLeadership(target);
+    this.core.transferLeadership(target);
     this.kick();
   }
 
@@ -183,7 +220,7 @@ export class RaftDriver {
     if (this.stopped) return Promise.reject(new DriverStoppedError());
     const context = `${this.options.nodeId}:${this.nextReadId++}`;
     return this.wait(this.reads, context, timeoutMs, () => {
-      this.raw.readIndex(context, { lease });
+      this.core.readIndex(context, { lease });
     }).then((index) => this.waitForApplied(index, timeoutMs));
   }
 
@@ -216,13 +253,14 @@ export class RaftDriver {
 
   private onTicks(ticks: number): void {
     if (this.stopped) return;
-    for (let i = 0; i < ticks; i++) this.raw.tick();
+    for (let i = 0; i < ticks; i++) this.core.tick();
     this.kick();
   }
 
   private onMessage(message: Message): void {
     if (this.stopped) return;
-    this.raw.step(message);
+    this.lastContact.set(message.from, performance.now());
+    this.core.step(message);
     this.kick();
   }
 
@@ -267,7 +305,7 @@ export class RaftDriver {
           if (Date.now() >= giveUpAt) {
             waiters
               .get(key)
-              ?.reject(new NoLeaderError(this.raw.basicStatus().leader, error.message));
+              ?.reject(new NoLeaderError(this.core.basicStatus().leader, error.message));
             return;
           }
           setTimeout(attempt, this.options.tickMs);
@@ -287,10 +325,12 @@ export class RaftDriver {
   private kick(): void {
     if (this.processing || this.stopped) return;
     this.processing = true;
-    void this.processReadies()
+    this.loop = this.processReadies()
       .catch((error: unknown) => {
+        if (this.stopped) return;
         // A failed write leaves the core ahead of the disk: this node must not go on.
         this.log('warn', 'stopping: the Ready loop failed', { error: String(error) });
+        this.failure = error instanceof Error ? error : new Error(String(error));
         void this.stop();
       })
       .finally(() => {
@@ -299,8 +339,8 @@ export class RaftDriver {
   }
 
   private async processReadies(): Promise<void> {
-    while (!this.stopped && this.raw.hasReady()) {
-      const ready = this.raw.ready();
+    while (!this.stopped && this.core.hasReady()) {
+      const ready = this.core.ready();
       await this.persist(ready);
       for (const message of ready.messages) {
         if (message.type === 'snapshot') void this.sendSnapshot(message);
@@ -310,7 +350,7 @@ export class RaftDriver {
       await this.applyEntries(ready.committedEntries);
       for (const readState of ready.readStates)
         this.reads.get(readState.context)?.resolve(readState.index);
-      this.raw.advance();
+      this.core.advance();
       await this.maybeCompact();
     }
   }
@@ -327,6 +367,7 @@ export class RaftDriver {
       await this.options.stateMachine.restore(snapshot.metadata.index, snapshot.data);
       this.storage.applySnapshot({ metadata: snapshot.metadata, data: EMPTY });
       this.setApplied(snapshot.metadata.index);
+      for (const listener of this.membershipListeners) listener();
     }
     this.storage.append(ready.entries);
     if (ready.hardState) this.storage.setHardState(ready.hardState);
@@ -346,6 +387,9 @@ export class RaftDriver {
           ?.resolve({ index: entry.index, outcome: outcomes[i] });
     });
     this.setApplied(fresh[fresh.length - 1].index);
+    if (fresh.some((entry) => entry.type === 'conf-change')) {
+      for (const listener of this.membershipListeners) listener();
+    }
   }
 
   private setApplied(index: number): void {
@@ -366,15 +410,15 @@ export class RaftDriver {
   private async sendSnapshot(message: Message): Promise<void> {
     try {
       const image = await this.options.stateMachine.snapshot();
-      const term = this.raw.termAt(image.index);
+      const term = this.core.termAt(image.index);
       if (term === undefined) throw new Error(`no term for snapshot index ${image.index}`);
-      const metadata = { index: image.index, term, confState: this.raw.confStateAt(image.index) };
+      const metadata = { index: image.index, term, confState: this.core.confStateAt(image.index) };
       this.options.transport.send({ ...message, snapshot: { metadata, data: image.data } });
       this.log('info', 'sent a snapshot', { to: message.to, index: image.index });
-      this.raw.reportSnapshot(message.to, true);
+      this.core.reportSnapshot(message.to, true);
     } catch (error) {
       this.log('warn', 'could not send a snapshot', { to: message.to, error: String(error) });
-      this.raw.reportSnapshot(message.to, false);
+      this.core.reportSnapshot(message.to, false);
     }
     this.kick();
   }
@@ -384,9 +428,9 @@ export class RaftDriver {
     const firstIndex = this.storage.firstIndex();
     if (this.appliedIndex - firstIndex + 1 <= this.options.snapshotThreshold) return;
     const image = await this.options.stateMachine.snapshot();
-    const term = this.raw.termAt(image.index);
+    const term = this.core.termAt(image.index);
     if (term === undefined || image.index < firstIndex) return;
-    const metadata = { index: image.index, term, confState: this.raw.confStateAt(image.index) };
+    const metadata = { index: image.index, term, confState: this.core.confStateAt(image.index) };
     await this.options.logStore.compact(metadata);
     // The image itself stays in the state machine's tables; the log keeps the metadata.
     this.storage.createSnapshot(image.index, metadata.confState, EMPTY);

@@ -1,14 +1,34 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { DatabaseHealthIndicator } from './database.health';
+import { RaftHealthIndicator } from './raft.health';
 
 @Controller('health')
 export class HealthController {
-  constructor(private readonly health: HealthCheckService) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly raft: RaftHealthIndicator,
+    private readonly database: DatabaseHealthIndicator,
+  ) {}
 
   /** Liveness: the process is up and serving HTTP. Checks no dependency. */
   @Get('live')
   @HealthCheck()
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
+  }
+
+  /** Readiness: the database answers, a leader is known, this node is a member and keeps up. */
+  @Get('ready')
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.database.check(), () => this.raft.check()]);
+  }
+
+  /** Every indicator with its details. */
+  @Get()
+  @HealthCheck()
+  all(): Promise<HealthCheckResult> {
+    return this.health.check([() => this.database.check(), () => this.raft.check()]);
   }
 }

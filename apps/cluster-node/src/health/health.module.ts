@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-
+import { DatabaseHealthIndicator } from './database.health';
 import { HealthController } from './health.controller';
+import { RaftHealthIndicator } from './raft.health';
 
 @Module({
   imports: [TerminusModule],
   controllers: [HealthController],
+  providers: [RaftHealthIndicator, DatabaseHealthIndicator],
+  exports: [RaftHealthIndicator],
 })
 export class HealthModule {}

@@ -1,0 +1,110 @@
+import 'reflect-metadata';
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  CONSENSUS_ENTITIES,
+  CONSENSUS_MIGRATIONS,
+  ClusterNodeRuntime,
+} from '@falconmind/consensus';
+import { Environment, loadNodeConfig, NodeConfig } from '@falconmind/config';
+import { NodeDatabase, openNodeDatabase } from '@falconmind/database';
+import { AppModule } from './app.module';
+import { RaftHealthIndicator } from './health/raft.health';
+import { NodeLogger } from './node-logger';
+
+/** A running (or ready to run) cluster node. */
+export interface ClusterNodeHandle {
+  readonly config: NodeConfig;
+  /** The HTTP API's base URL once started. */
+  readonly url: string;
+  start(): Promise<void>;
+  /** Stops gracefully: not ready, hand leadership over, finish requests, close. */
+  stop(): Promise<void>;
+}
+
+/** The programmatic form of the original design's configuration (`node_id`, `address`, `port`, peers). */
+export interface DistributedClusterOptions {
+  readonly nodeId: string;
+  readonly address?: string;
+  readonly port?: number;
+  readonly raftPort?: number;
+  readonly peerNodes?: ReadonlyArray<{
+    node_id: string;
+    address: string;
+    port: number;
+    raft_port?: number;
+  }>;
+  readonly databaseUrl?: string;
+  readonly dataDir?: string;
+  readonly clusterId?: string;
+  readonly clusterSecret?: string;
+  /** Any other variable of `.env.example`, by name. */
+  readonly env?: Environment;
+}
+
+/**
+ * The original design's entry point: a node of a distributed cluster, configured as in code rather
+ * than through the environment. The same validation applies (a bad value throws ConfigValidationError).
+ */
+export function createDistributedCluster(options: DistributedClusterOptions): ClusterNodeHandle {
+  const env: Environment = {
+    ...(options.env ?? {}),
+    NODE_ID: options.nodeId,
+    NODE_ADDRESS: options.address,
+    NODE_PORT: options.port?.toString(),
+    RAFT_PORT: options.raftPort?.toString(),
+    PEER_NODES: options.peerNodes ? JSON.stringify(options.peerNodes) : undefined,
+    DATABASE_URL: options.databaseUrl,
+    DATA_DIR: options.dataDir,
+    CLUSTER_ID: options.clusterId,
+    CLUSTER_SECRET: options.clusterSecret,
+  };
+  return createClusterNode(loadNodeConfig(env));
+}
+
+/** A node for a validated configuration (what `main.ts` runs with the environment's). */
+export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
+  let runtime: ClusterNodeRuntime | undefined;
+  const logger = new NodeLogger(config.nodeId, config.logLevel, () =>
+    runtime?.driver.currentTerm(),
+  );
+  let database: NodeDatabase | undefined;
+  let app: INestApplication | undefined;
+  let url = '';
+  return {
+    config,
+    get url() {
+      return url;
+    },
+    async start() {
+      database = await openNodeDatabase({
+        nodeId: config.nodeId,
+        databaseUrl: config.databaseUrl,
+        dataDir: config.dataDir,
+        entities: CONSENSUS_ENTITIES,
+        migrations: CONSENSUS_MIGRATIONS,
+        logger,
+      });
+      runtime = new ClusterNodeRuntime({ config, dataSource: database.dataSource, logger });
+      await runtime.start();
+      app = await NestFactory.create(
+        AppModule.forRoot({ config, dataSource: database.dataSource, runtime, logger }),
+        { logger, abortOnError: false },
+      );
+      await app.listen(config.nodePort, config.nodeAddress);
+      url = `http://${config.nodeAddress.includes(':') ? `[${config.nodeAddress}]` : config.nodeAddress}:${config.nodePort}`;
+      logger.info('cluster node started', {
+        http: url,
+        raftPort: config.raftPort,
+        database: database.embedded ? 'embedded' : 'DATABASE_URL',
+      });
+    },
+    async stop() {
+      app?.get(RaftHealthIndicator).startDraining();
+      await runtime?.stop(true);
+      await app?.close();
+      await database?.close();
+      logger.info('cluster node stopped');
+    },
+  };
+}

@@ -1,0 +1,415 @@
+import { NodeConfig } from '@falconmind/config';
+import {
+  ConfChangeRejectedError,
+  NodeId,
+  NotLeaderError,
+  RaftLogger,
+  SoftState,
+} from '@falconmind/raft';
+import { DataSource } from 'typeorm';
+import { ClusterMember, encodeMemberAddress, MemberAddress } from '../cluster-members';
+import { NoLeaderError } from '../driver-errors';
+import { GrpcPeerTransport } from '../grpc';
+import { RaftDriver } from '../raft-driver';
+import { CommandApplier, TypeormStateMachine } from '../typeorm-state-machine';
+import { TypeormLogStore } from '../typeorm-log-store';
+import { joinCluster } from './join-cluster';
+
+/** How long a membership request waits for its change to be applied here. */
+const MEMBERSHIP_TIMEOUT_MS = 10_000;
+/** How often the leader looks for learners that have caught up. */
+const PROMOTION_INTERVAL_MS = 500;
+/** A learner within this many entries of the leader's commit index counts as caught up. */
+const CAUGHT_UP_LAG = 10;
+
+export interface ClusterNodeRuntimeOptions {
+  readonly config: NodeConfig;
+  readonly dataSource: DataSource;
+  readonly logger: RaftLogger;
+  /** The application's commands (the fleet); none means a cluster that only keeps its membership. */
+  readonly applier?: CommandApplier;
+}
+
+/** A member with what the leader knows of its replication. */
+export interface MemberStatus {
+  readonly nodeId: NodeId;
+  readonly address?: string;
+  readonly httpPort?: number;
+  readonly raftPort?: number;
+  readonly suffrage: 'voter' | 'learner';
+  readonly isLeader: boolean;
+  /** Known on the leader only. */
+  readonly matchIndex?: number;
+  readonly lag?: number;
+  readonly lastContactMs?: number;
+  readonly status: 'healthy' | 'lagging' | 'unreachable' | 'unknown';
+}
+
+export interface ClusterStatus {
+  readonly nodeId: NodeId;
+  readonly advertisedAddress: string;
+  readonly httpPort: number;
+  readonly term: number;
+  readonly role: SoftState['role'];
+  readonly leaderId: NodeId;
+  readonly leader?: ClusterMember;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly lastIndex: number;
+  readonly snapshotIndex: number;
+  readonly isMember: boolean;
+  readonly members: readonly MemberStatus[];
+}
+
+/** Thrown when a request must go to the leader; carries where it is, when known. */
+export class NotClusterLeaderError extends Error {
+  constructor(readonly leader: ClusterMember | undefined) {
+    super(
+      leader ? `this node is not the leader; the leader is ${leader.nodeId}` : 'no leader is known',
+    );
+    this.name = 'NotClusterLeaderError';
+  }
+}
+
+/** A membership request that conflicts with the current membership (HTTP 409). */
+export class MembershipConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MembershipConflictError';
+  }
+}
+
+/**
+ * One cluster node's consensus side, wired: the PostgreSQL log store and state machine, the gRPC peer
+ * transport, and the Raft driver; plus the cluster's housekeeping: bootstrapping or joining at first
+ * start, keeping the transport's address book equal to the replicated member list, and promoting
+ * learners once they have caught up.
+ */
+export class ClusterNodeRuntime {
+  readonly stateMachine: TypeormStateMachine;
+  readonly driver: RaftDriver;
+  private readonly transport: GrpcPeerTransport;
+  private readonly logStore: TypeormLogStore;
+  private members: ClusterMember[] = [];
+  private promotionTimer: NodeJS.Timeout | undefined;
+  private joining: AbortController | undefined;
+  private readonly advertised: MemberAddress;
+
+  constructor(private readonly options: ClusterNodeRuntimeOptions) {
+    const { config } = options;
+    this.advertised = {
+      address: config.advertiseAddress ?? config.nodeAddress,
+      httpPort: config.nodePort,
+      raftPort: config.raftPort,
+    };
+    this.logStore = new TypeormLogStore(options.dataSource);
+    this.stateMachine = new TypeormStateMachine(options.dataSource, options.applier);
+    this.transport = new GrpcPeerTransport({
+      nodeId: config.nodeId,
+      host: config.nodeAddress,
+      port: config.raftPort,
+      clusterId: config.clusterId,
+      clusterSecret: config.clusterSecret,
+      logger: options.logger,
+    });
+    this.driver = new RaftDriver({
+      nodeId: config.nodeId,
+      logStore: this.logStore,
+      stateMachine: this.stateMachine,
+      transport: this.transport,
+      // Only a node told of no peers founds a cluster; the others join one (the original design).
+      bootstrap: config.peers.length === 0 ? { voters: [config.nodeId], learners: [] } : undefined,
+      bootstrapContexts: { [config.nodeId]: encodeMemberAddress(this.advertised) },
+      tickMs: config.raftTickMs,
+      electionTicks: config.raftElectionTicks,
+      heartbeatTicks: config.raftHeartbeatTicks,
+      snapshotThreshold: config.snapshotThreshold,
+      logger: options.logger,
+    });
+  }
+
+  get nodeId(): NodeId {
+    return this.options.config.nodeId;
+  }
+
+  async start(): Promise<void> {
+    const { config } = this.options;
+    const stored = await this.logStore.load();
+    const fresh = stored.entries.length === 0 && !stored.snapshot && stored.hardState.term === 0;
+    // Peers from the configuration are where to reach the cluster at first; the replicated member
+    // list takes over as soon as this node has applied it.
+    for (const peer of config.peers) {
+      this.transport.setPeer({ nodeId: peer.nodeId, host: peer.address, raftPort: peer.raftPort });
+    }
+    this.driver.onMembershipApplied(() => void this.refreshMembers());
+    await this.driver.start();
+    await this.refreshMembers();
+    this.promotionTimer = setInterval(
+      () => void this.promoteCaughtUpLearners(),
+      PROMOTION_INTERVAL_MS,
+    );
+    this.promotionTimer.unref();
+    if (fresh && config.peers.length > 0) {
+      this.joining = new AbortController();
+      void joinCluster({
+        nodeId: config.nodeId,
+        self: this.advertised,
+        peers: config.peers,
+        clusterId: config.clusterId,
+        clusterSecret: config.clusterSecret,
+        signal: this.joining.signal,
+        logger: this.options.logger,
+        isMember: () =>
+          this.driver.status().confState.learners.includes(this.nodeId) || this.isVoter(),
+        onMembers: (members) => {
+          for (const member of members) {
+            if (member.nodeId === this.nodeId) continue;
+            this.transport.setPeer({
+              nodeId: member.nodeId,
+              host: member.address,
+              raftPort: member.raftPort,
+            });
+          }
+        },
+      });
+    }
+  }
+
+  /**
+   * Stops the node. With `handOver`, a leader first hands leadership to a caught-up voter and waits
+   * (up to an election timeout) for it to take over, so the cluster does not wait for a timeout.
+   */
+  async stop(handOver = true): Promise<void> {
+    this.joining?.abort();
+    if (this.promotionTimer) clearInterval(this.promotionTimer);
+    if (handOver && this.driver.running && this.driver.status().role === 'leader') {
+      const target = this.bestTransferTarget();
+      if (target) {
+        this.driver.transferLeadership(target);
+        const deadline = Date.now() + this.electionTimeoutMs();
+        while (Date.now() < deadline && this.driver.status().role === 'leader') await sleep(10);
+      }
+    }
+    await this.driver.stop();
+  }
+
+  status(): ClusterStatus {
+    const raft = this.driver.status();
+    const contact = this.driver.lastContactMs();
+    const isLeader = raft.role === 'leader';
+    const voters = new Set(raft.confState.voters);
+    const ids = [...raft.confState.voters, ...raft.confState.learners].sort();
+    const members = ids.map((id): MemberStatus => {
+      // Until this node has applied a member's record, the configured peers say where it is.
+      const peer = this.options.config.peers.find((p) => p.nodeId === id);
+      const known =
+        this.members.find((m) => m.nodeId === id) ??
+        (peer
+          ? { address: peer.address, httpPort: peer.port, raftPort: peer.raftPort }
+          : undefined);
+      const progress = raft.progress.get(id);
+      const self = id === this.nodeId;
+      const lastContactMs = self ? 0 : contact.get(id);
+      const lag = progress ? Math.max(0, raft.commit - progress.match) : undefined;
+      let status: MemberStatus['status'] = 'unknown';
+      if (self) status = 'healthy';
+      else if (isLeader && progress) {
+        if (!progress.recentActive && (lastContactMs ?? Infinity) > this.electionTimeoutMs())
+          status = 'unreachable';
+        else status = (lag ?? 0) > CAUGHT_UP_LAG ? 'lagging' : 'healthy';
+      }
+      return {
+        nodeId: id,
+        address: self ? this.advertised.address : known?.address,
+        httpPort: self ? this.advertised.httpPort : known?.httpPort,
+        raftPort: self ? this.advertised.raftPort : known?.raftPort,
+        suffrage: voters.has(id) ? 'voter' : 'learner',
+        isLeader: id === raft.leader,
+        matchIndex: progress?.match,
+        lag,
+        lastContactMs,
+        status,
+      };
+    });
+    return {
+      nodeId: this.nodeId,
+      advertisedAddress: this.advertised.address,
+      httpPort: this.advertised.httpPort,
+      term: raft.term,
+      role: raft.role,
+      leaderId: raft.leader,
+      leader: this.leaderMember(),
+      commitIndex: raft.commit,
+      appliedIndex: raft.stateMachineApplied,
+      lastIndex: raft.lastIndex,
+      snapshotIndex: raft.firstIndex - 1,
+      isMember: ids.includes(this.nodeId),
+      members,
+    };
+  }
+
+  /** The leader's member record (with its HTTP address), if a leader is known. */
+  leaderMember(): ClusterMember | undefined {
+    const leader = this.driver.status().leader;
+    if (!leader) return undefined;
+    if (leader === this.nodeId) {
+      return { nodeId: this.nodeId, role: 'voter', changedIndex: 0, ...this.advertised };
+    }
+    return this.members.find((m) => m.nodeId === leader);
+  }
+
+  /**
+   * Adds a node as a learner (it is promoted once caught up). Leader only. Registering a member again
+   * with the same address answers as if it were new; a different address is a conflict.
+   */
+  async register(nodeId: NodeId, address: MemberAddress): Promise<'added' | 'already-member'> {
+    this.requireLeader();
+    const { confState } = this.driver.status();
+    const existing = this.members.find((m) => m.nodeId === nodeId);
+    if (confState.voters.includes(nodeId) || confState.learners.includes(nodeId)) {
+      if (
+        existing &&
+        existing.address === address.address &&
+        existing.raftPort === address.raftPort
+      ) {
+        return 'already-member';
+      }
+      throw new MembershipConflictError(
+        `${nodeId} is already a member at ${existing?.address ?? '?'}:${existing?.raftPort ?? '?'}; remove it first`,
+      );
+    }
+    await this.changeMembership({
+      type: 'add-learner',
+      nodeId,
+      context: encodeMemberAddress(address),
+    });
+    return 'added';
+  }
+
+  /** Removes a member (voter or learner). Leader only. */
+  async remove(nodeId: NodeId): Promise<void> {
+    this.requireLeader();
+    const { confState } = this.driver.status();
+    if (!confState.voters.includes(nodeId) && !confState.learners.includes(nodeId)) {
+      throw new MembershipConflictError(`${nodeId} is not a member`);
+    }
+    await this.changeMembership({ type: 'remove-node', nodeId });
+  }
+
+  /** Hands leadership to `target` (default: the most caught-up voter). Leader only. Resolves when done. */
+  async transferLeadership(target?: NodeId): Promise<NodeId> {
+    this.requireLeader();
+    const to = target ?? this.bestTransferTarget();
+    const { confState } = this.driver.status();
+    if (!to) throw new MembershipConflictError('there is no other voter to hand leadership to');
+    if (to === this.nodeId) return to;
+    if (!confState.voters.includes(to)) throw new MembershipConflictError(`${to} is not a voter`);
+    this.driver.transferLeadership(to);
+    const deadline = Date.now() + 2 * this.electionTimeoutMs();
+    while (Date.now() < deadline) {
+      const leader = this.driver.status().leader;
+      if (leader === to) return to;
+      await sleep(10);
+    }
+    throw new NoLeaderError(
+      this.driver.status().leader,
+      `the transfer to ${to} did not complete in time`,
+    );
+  }
+
+  isVoter(): boolean {
+    return this.driver.status().confState.voters.includes(this.nodeId);
+  }
+
+  electionTimeoutMs(): number {
+    return this.options.config.raftElectionTicks * this.options.config.raftTickMs;
+  }
+
+  private requireLeader(): void {
+    if (this.driver.status().role !== 'leader')
+      throw new NotClusterLeaderError(this.leaderMember());
+  }
+
+  private async changeMembership(
+    change: Parameters<RaftDriver['proposeConfChange']>[0],
+  ): Promise<void> {
+    const deadline = Date.now() + MEMBERSHIP_TIMEOUT_MS;
+    for (;;) {
+      try {
+        await this.driver.proposeConfChange(change, MEMBERSHIP_TIMEOUT_MS);
+        return;
+      } catch (error) {
+        if (error instanceof NotLeaderError) throw new NotClusterLeaderError(this.leaderMember());
+        // Another change (a promotion, say) may still be committing: wait for it, briefly.
+        if (!(error instanceof ConfChangeRejectedError) || Date.now() > deadline) throw error;
+        if (/already|not a member|last voter|remove it first/.test(error.message)) {
+          throw new MembershipConflictError(error.message);
+        }
+        await sleep(50);
+      }
+    }
+  }
+
+  private bestTransferTarget(): NodeId | undefined {
+    const status = this.driver.status();
+    let best: NodeId | undefined;
+    let bestMatch = -1;
+    for (const id of status.confState.voters) {
+      const match = status.progress.get(id)?.match ?? -1;
+      if (id !== this.nodeId && match > bestMatch) {
+        best = id;
+        bestMatch = match;
+      }
+    }
+    return best;
+  }
+
+  private async refreshMembers(): Promise<void> {
+    try {
+      this.members = await this.stateMachine.members();
+    } catch (error) {
+      this.options.logger.warn('could not read the member list', {
+        nodeId: this.nodeId,
+        error: String(error),
+      });
+      return;
+    }
+    for (const member of this.members) {
+      if (member.nodeId === this.nodeId || !member.address || !member.raftPort) continue;
+      this.transport.setPeer({
+        nodeId: member.nodeId,
+        host: member.address,
+        raftPort: member.raftPort,
+      });
+    }
+  }
+
+  /** On the leader: a learner whose log is close enough to the commit index becomes a voter. */
+  private async promoteCaughtUpLearners(): Promise<void> {
+    if (!this.driver.running) return;
+    const status = this.driver.status();
+    if (status.role !== 'leader') return;
+    for (const learner of status.confState.learners) {
+      const match = status.progress.get(learner)?.match ?? 0;
+      if (status.commit - match > CAUGHT_UP_LAG) continue;
+      try {
+        await this.driver.proposeConfChange(
+          { type: 'add-voter', nodeId: learner },
+          MEMBERSHIP_TIMEOUT_MS,
+        );
+        this.options.logger.info('promoted a caught-up learner to voter', {
+          nodeId: this.nodeId,
+          term: status.term,
+          learner,
+        });
+      } catch {
+        // Not now (another change is committing, or leadership moved): the next round retries.
+      }
+      return;
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

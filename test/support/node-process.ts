@@ -1,0 +1,234 @@
+/**
+ * Test support: real cluster-node processes on 127.0.0.1, each with its own PostgreSQL database,
+ * started, killed (SIGKILL), paused and stopped by the tests. Every process and database made here is
+ * cleaned up by `stopAll()` / `dropAll()`.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { Client } from 'pg';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const SERVER_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Lines of output kept per process, shown when a test fails. */
+const KEPT_LINES = 200;
+
+export interface PeerSpec {
+  readonly node_id: string;
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface NodeSpec {
+  readonly nodeId: string;
+  readonly httpPort: number;
+  readonly databaseUrl: string;
+  readonly peers?: readonly PeerSpec[];
+  readonly env?: Record<string, string>;
+}
+
+/** Two consecutive free ports on 127.0.0.1 (HTTP and Raft = HTTP + 1). */
+export async function freePortPair(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await listenOnce(0);
+    if (port < 65535 && (await isFree(port + 1))) return port;
+  }
+  throw new Error('no free pair of ports found');
+}
+
+function listenOnce(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      server.close(() => resolve(bound));
+    });
+  });
+}
+
+async function isFree(port: number): Promise<boolean> {
+  try {
+    await listenOnce(port);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Creates an empty database for one node; `dropDatabases` removes them all. */
+export async function createNodeDatabase(label: string): Promise<string> {
+  const name = `falconmind_e2e_${label.replace(/[^a-z0-9]/gi, '_')}_${process.pid}_${randomBytes(3).toString('hex')}`;
+  await onServer(`CREATE DATABASE "${name}"`);
+  created.push(name);
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+const created: string[] = [];
+
+export async function dropDatabases(): Promise<void> {
+  for (const name of created.splice(0))
+    await onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}
+
+async function onServer(sql: string): Promise<void> {
+  const client = new Client({ connectionString: SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** One cluster-node process. */
+export class NodeProcess {
+  private child: ChildProcess | undefined;
+  private readonly output: string[] = [];
+  private exited: Promise<number | null> = Promise.resolve(null);
+
+  constructor(readonly spec: NodeSpec) {}
+
+  get nodeId(): string {
+    return this.spec.nodeId;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.spec.httpPort}`;
+  }
+
+  get running(): boolean {
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
+  }
+
+  environment(): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      NODE_ID: this.spec.nodeId,
+      NODE_ADDRESS: '127.0.0.1',
+      NODE_PORT: String(this.spec.httpPort),
+      DATABASE_URL: this.spec.databaseUrl,
+      RAFT_TICK_MS: '50',
+      LOG_LEVEL: 'info',
+      ...(this.spec.peers && this.spec.peers.length > 0
+        ? { PEER_NODES: JSON.stringify(this.spec.peers) }
+        : {}),
+      ...(this.spec.env ?? {}),
+    };
+  }
+
+  start(): void {
+    if (this.running) throw new Error(`${this.nodeId} is already running`);
+    const child = spawn(
+      process.execPath,
+      ['--require', '@swc-node/register', 'apps/cluster-node/src/main.ts'],
+      {
+        cwd: ROOT,
+        env: { ...this.environment(), SWC_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    this.child = child;
+    const keep = (chunk: Buffer): void => {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.trim() === '') continue;
+        this.output.push(line);
+        if (this.output.length > KEPT_LINES) this.output.shift();
+      }
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  /** kill -9: no cleanup, nothing flushed that was not durable. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child?.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM and wait for a graceful exit (SIGKILL after `timeoutMs`). Returns the exit code. */
+  async stop(timeoutMs = 15_000): Promise<number | null> {
+    if (!this.running) return this.child?.exitCode ?? null;
+    this.child?.kill('SIGTERM');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), timeoutMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
+  /** Resolves with the exit code once the process ends. */
+  waitForExit(): Promise<number | null> {
+    return this.exited;
+  }
+
+  logs(): string {
+    return this.output.join('\n');
+  }
+
+  async getJson<T = Record<string, unknown>>(
+    pathname: string,
+  ): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.url}${pathname}`, { signal: AbortSignal.timeout(3000) });
+    return { status: response.status, body: (await response.json()) as T };
+  }
+
+  async send<T = Record<string, unknown>>(
+    method: string,
+    pathname: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.url}${pathname}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(20_000),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
+  }
+
+  /** Waits until the HTTP API answers /health/live. */
+  async waitUntilLive(timeoutMs = 30_000): Promise<void> {
+    await waitFor(`${this.nodeId} to answer /health/live`, timeoutMs, async () => {
+      if (!this.running) throw new Error(`${this.nodeId} exited:\n${this.logs()}`);
+      try {
+        return (await this.getJson('/health/live')).status === 200;
+      } catch {
+        return false;
+      }
+    });
+  }
+}
+
+/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<boolean> | boolean,
+): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
