@@ -1,0 +1,10 @@
+import { CreateFleetTables1795900000000 } from '../migrations/1795900000000-CreateFleetTables';
+
+/** The migrations of the fleet's tables, in order (run after CONSENSUS_MIGRATIONS). */
+export const FLEET_MIGRATIONS = [CreateFleetTables1795900000000];
+
+/** The fleet keeps its tables with SQL (see FleetApplier); it registers no TypeORM entities. */
+export const FLEET_ENTITIES: Array<new () => unknown> = [];
+
+/** The replicated tables, parents first: what snapshots copy. */
+export const FLEET_TABLES = ['missions', 'uavs', 'fleet_idempotency'] as const;
