@@ -4,6 +4,7 @@ import { ClusterNodeRuntime } from '@falconmind/consensus';
 import { NodeConfig, NodeConfigModule } from '@falconmind/config';
 import { DataSource } from 'typeorm';
 import { ClusterModule } from './cluster/cluster.module';
+import { FleetModule } from './fleet/fleet.module';
 import { CLUSTER_RUNTIME, NODE_DATA_SOURCE, NODE_LOGGER } from './cluster/cluster.tokens';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { HealthModule } from './health/health.module';
@@ -45,6 +46,7 @@ export class AppModule {
         NodeServicesModule.forRoot(services),
         HealthModule,
         ClusterModule,
+        FleetModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
     };

@@ -8,6 +8,7 @@ import {
 } from '@falconmind/consensus';
 import { Environment, loadNodeConfig, NodeConfig } from '@falconmind/config';
 import { NodeDatabase, openNodeDatabase } from '@falconmind/database';
+import { FLEET_MIGRATIONS, FleetApplier } from '@falconmind/fleet';
 import { AppModule } from './app.module';
 import { RaftHealthIndicator } from './health/raft.health';
 import { NodeLogger } from './node-logger';
@@ -82,10 +83,15 @@ export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
         databaseUrl: config.databaseUrl,
         dataDir: config.dataDir,
         entities: CONSENSUS_ENTITIES,
-        migrations: CONSENSUS_MIGRATIONS,
+        migrations: [...CONSENSUS_MIGRATIONS, ...FLEET_MIGRATIONS],
         logger,
       });
-      runtime = new ClusterNodeRuntime({ config, dataSource: database.dataSource, logger });
+      runtime = new ClusterNodeRuntime({
+        config,
+        dataSource: database.dataSource,
+        logger,
+        applier: new FleetApplier(),
+      });
       await runtime.start();
       app = await NestFactory.create(
         AppModule.forRoot({ config, dataSource: database.dataSource, runtime, logger }),

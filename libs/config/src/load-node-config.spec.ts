@@ -117,6 +117,14 @@ describe('loadNodeConfig: one line per bad variable', () => {
       'config: SNAPSHOT_THRESHOLD="9" is invalid: expected an integer number of log entries, at least 10',
     ],
     [
+      { UAV_SYNC_INTERVAL_MS: '10' },
+      'config: UAV_SYNC_INTERVAL_MS="10" is invalid: expected an integer number of milliseconds in 50..600000',
+    ],
+    [
+      { UAV_OFFLINE_AFTER_S: 'soon' },
+      'config: UAV_OFFLINE_AFTER_S="soon" is invalid: expected an integer number of seconds in 1..86400',
+    ],
+    [
       { LOG_LEVEL: 'verbose' },
       'config: LOG_LEVEL="verbose" is invalid: expected one of debug, info, warn, error',
     ],
@@ -168,6 +176,8 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       raftElectionTicks: 10,
       raftHeartbeatTicks: 1,
       snapshotThreshold: 10000,
+      uavSyncIntervalMs: 1000,
+      uavOfflineAfterS: 60,
       logLevel: 'info',
     } satisfies NodeConfig);
   });
@@ -197,6 +207,8 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       RAFT_ELECTION_TICKS: '20',
       RAFT_HEARTBEAT_TICKS: '2',
       SNAPSHOT_THRESHOLD: '500',
+      UAV_SYNC_INTERVAL_MS: '250',
+      UAV_OFFLINE_AFTER_S: '5',
       LOG_LEVEL: 'DEBUG',
     });
     assert.deepEqual(config, {
@@ -214,6 +226,8 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       raftElectionTicks: 20,
       raftHeartbeatTicks: 2,
       snapshotThreshold: 500,
+      uavSyncIntervalMs: 250,
+      uavOfflineAfterS: 5,
       logLevel: 'debug',
     } satisfies NodeConfig);
   });

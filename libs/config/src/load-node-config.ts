@@ -191,6 +191,21 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     'an integer number of log entries, at least 10',
   );
 
+  const uavSyncIntervalMs = integer(
+    'UAV_SYNC_INTERVAL_MS',
+    50,
+    600_000,
+    NODE_CONFIG_DEFAULTS.uavSyncIntervalMs,
+    'an integer number of milliseconds in 50..600000',
+  );
+  const uavOfflineAfterS = integer(
+    'UAV_OFFLINE_AFTER_S',
+    1,
+    86_400,
+    NODE_CONFIG_DEFAULTS.uavOfflineAfterS,
+    'an integer number of seconds in 1..86400',
+  );
+
   const rawLogLevel = text('LOG_LEVEL');
   const logLevel = (rawLogLevel?.toLowerCase() ?? NODE_CONFIG_DEFAULTS.logLevel) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -214,6 +229,8 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     raftElectionTicks: raftElectionTicks!,
     raftHeartbeatTicks: raftHeartbeatTicks!,
     snapshotThreshold: snapshotThreshold!,
+    uavSyncIntervalMs: uavSyncIntervalMs!,
+    uavOfflineAfterS: uavOfflineAfterS!,
     logLevel,
   });
 }

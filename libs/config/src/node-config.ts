@@ -65,6 +65,13 @@ export interface NodeConfig {
   readonly raftHeartbeatTicks: number;
   /** Log entries applied since the last snapshot that trigger a new one, from `SNAPSHOT_THRESHOLD`. At least 10; default 10000. */
   readonly snapshotThreshold: number;
+  /**
+   * From `UAV_SYNC_INTERVAL_MS`: how often the UAV heartbeats and state reports this node received
+   * are flushed through Raft, as one command. 50..600000; default 1000.
+   */
+  readonly uavSyncIntervalMs: number;
+  /** From `UAV_OFFLINE_AFTER_S`: seconds without a heartbeat before the leader marks a UAV OFFLINE. Default 60. */
+  readonly uavOfflineAfterS: number;
   /** From `LOG_LEVEL`: `debug`, `info`, `warn` or `error` (any case). Default `info`. */
   readonly logLevel: LogLevel;
 }
@@ -79,5 +86,7 @@ export const NODE_CONFIG_DEFAULTS = {
   raftElectionTicks: 10,
   raftHeartbeatTicks: 1,
   snapshotThreshold: 10_000,
+  uavSyncIntervalMs: 1_000,
+  uavOfflineAfterS: 60,
   logLevel: 'info',
 } as const satisfies Partial<NodeConfig>;

@@ -1,0 +1,109 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { ClusterNodeRuntime } from '@falconmind/consensus';
+import {
+  FleetCommandDraft,
+  httpStatusOfRejection,
+  parseFleetRejection,
+  prepareFleetCommand,
+} from '@falconmind/fleet';
+import { DataSource } from 'typeorm';
+import { CLUSTER_RUNTIME, NODE_DATA_SOURCE } from '../cluster/cluster.tokens';
+import { ApiError } from '../common/api-error';
+import { ReadConsistency } from './read-consistency';
+
+/** How long a write or a read barrier may wait for the cluster before the client gets a 503. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Where the fleet API meets the cluster: writes become commands proposed through Raft and answered
+ * once applied on this node; reads pass the requested consistency barrier first. Every answer says
+ * who served it and at what point (X-Raft-Node, X-Raft-Term, X-Raft-Applied-Index).
+ */
+@Injectable()
+export class FleetGateway {
+  constructor(
+    @Inject(CLUSTER_RUNTIME) private readonly runtime: ClusterNodeRuntime,
+    @Inject(NODE_DATA_SOURCE) readonly dataSource: DataSource,
+  ) {}
+
+  /** Validates, proposes and waits for the command; returns what applying it produced. */
+  async execute(draft: FleetCommandDraft, response: Response): Promise<unknown> {
+    const prepared = prepareFleetCommand(draft, {
+      now: () => Date.now(),
+      newId: () => randomUUID(),
+    });
+    if (!prepared.ok) throw ApiError.badRequest(prepared.problems);
+    const applied = await this.runtime.driver.propose(prepared.payload, REQUEST_TIMEOUT_MS);
+    this.setHeaders(response, applied.index);
+    const rejection = parseFleetRejection(applied.outcome);
+    if (rejection) {
+      const status = httpStatusOfRejection(rejection.code);
+      throw new ApiError(status, rejection.message, [], { code: rejection.code });
+    }
+    return applied.outcome.status === 'applied' ? applied.outcome.result : undefined;
+  }
+
+  /** Proposes a command without a waiting client (the periodic UAV sync); returns the outcome. */
+  async executeInBackground(draft: FleetCommandDraft): Promise<unknown> {
+    const prepared = prepareFleetCommand(draft, {
+      now: () => Date.now(),
+      newId: () => randomUUID(),
+    });
+    if (!prepared.ok) throw ApiError.badRequest(prepared.problems);
+    const applied = await this.runtime.driver.propose(prepared.payload, REQUEST_TIMEOUT_MS);
+    return applied.outcome;
+  }
+
+  /** Passes the read barrier the client asked for, then sets the headers that describe the read. */
+  async beforeRead(consistency: ReadConsistency, response: Response): Promise<void> {
+    const driver = this.runtime.driver;
+    if (consistency.minIndex !== undefined) {
+      await driver.waitForApplied(consistency.minIndex, REQUEST_TIMEOUT_MS).catch(() => {
+        throw new ApiError(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          `this node has not applied index ${consistency.minIndex} within ${REQUEST_TIMEOUT_MS} ms; retry or read elsewhere`,
+          [],
+          { retryable: true },
+        );
+      });
+    }
+    if (consistency.consistency === 'stale') {
+      const lastContact = this.lastLeaderContactMs();
+      response.setHeader(
+        'X-Raft-Last-Contact-Ms',
+        lastContact === undefined ? 'unknown' : String(lastContact),
+      );
+      if (
+        consistency.maxStalenessMs !== undefined &&
+        (lastContact === undefined || lastContact > consistency.maxStalenessMs)
+      ) {
+        throw new ApiError(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          `this node last heard from a leader ${lastContact ?? 'never'} ms ago, more than max_staleness_ms=${consistency.maxStalenessMs}`,
+          [],
+          { retryable: true, last_contact_ms: lastContact ?? null },
+        );
+      }
+    } else {
+      await driver.readBarrier(REQUEST_TIMEOUT_MS, consistency.consistency === 'lease');
+    }
+    this.setHeaders(response, driver.status().stateMachineApplied);
+  }
+
+  /** Milliseconds since this node heard from the leader (0 on the leader); undefined if no leader. */
+  private lastLeaderContactMs(): number | undefined {
+    const status = this.runtime.driver.status();
+    if (status.role === 'leader') return 0;
+    if (!status.leader) return undefined;
+    return this.runtime.driver.lastContactMs().get(status.leader);
+  }
+
+  private setHeaders(response: Response, appliedIndex: number): void {
+    const status = this.runtime.driver.status();
+    response.setHeader('X-Raft-Node', this.runtime.nodeId);
+    response.setHeader('X-Raft-Term', String(status.term));
+    response.setHeader('X-Raft-Applied-Index', String(appliedIndex));
+  }
+}

@@ -1,0 +1,100 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { FleetCommandDraft, getUav, listUavs, parseListUavsQuery } from '@falconmind/fleet';
+import { ApiError } from '../common/api-error';
+import { FleetGateway } from './fleet-gateway.service';
+import { parseReadConsistency, READ_PARAMETERS } from './read-consistency';
+import { expectedVersion, objectBody } from './request-body';
+import { HeartbeatReport, UavStateSync } from './uav-state-sync.service';
+
+/** UAVs: registration through Raft (strong); heartbeats synced periodically (eventual). */
+@Controller('uavs')
+export class UavsController {
+  constructor(
+    private readonly fleet: FleetGateway,
+    private readonly sync: UavStateSync,
+  ) {}
+
+  @Get()
+  async list(
+    @Query() query: Record<string, unknown>,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
+    const consistency = parseReadConsistency(query);
+    const filters = Object.fromEntries(
+      Object.entries(query).filter(
+        ([key]) => !(READ_PARAMETERS as readonly string[]).includes(key),
+      ),
+    );
+    const parsed = parseListUavsQuery(filters);
+    const problems = [
+      ...(Array.isArray(consistency) ? consistency : []),
+      ...(parsed.ok ? [] : parsed.problems),
+    ];
+    if (problems.length > 0 || Array.isArray(consistency) || !parsed.ok)
+      throw ApiError.badRequest(problems);
+    await this.fleet.beforeRead(consistency, response);
+    return listUavs(this.fleet.dataSource, parsed.query);
+  }
+
+  @Get(':id')
+  async get(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
+    const consistency = parseReadConsistency(query);
+    if (Array.isArray(consistency)) throw ApiError.badRequest(consistency);
+    await this.fleet.beforeRead(consistency, response);
+    const uav = await getUav(this.fleet.dataSource, id);
+    if (!uav) throw new ApiError(HttpStatus.NOT_FOUND, `UAV ${id} is not registered`);
+    response.setHeader('ETag', `"${uav.version}"`);
+    return uav;
+  }
+
+  @Post(':id/register')
+  @HttpCode(HttpStatus.OK)
+  async register(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
+    const fields = objectBody(body);
+    const version = expectedVersion(ifMatch, fields);
+    const draft = {
+      ...fields,
+      type: 'RegisterUav',
+      uav_id: id,
+      ...(version !== undefined ? { expected_version: version } : {}),
+      ...(idempotencyKey !== undefined ? { idempotency_key: idempotencyKey } : {}),
+    } as unknown as FleetCommandDraft;
+    return this.fleet.execute(draft, response);
+  }
+
+  @Post(':id/heartbeat')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async heartbeat(@Param('id') id: string, @Body() body: unknown): Promise<unknown> {
+    const fields = objectBody(body);
+    if (!(await getUav(this.fleet.dataSource, id))) {
+      throw new ApiError(
+        HttpStatus.NOT_FOUND,
+        `UAV ${id} is not registered: POST /uavs/${id}/register first`,
+      );
+    }
+    this.sync.accept(id, fields as unknown as HeartbeatReport);
+    return { uav_id: id, accepted: true, synced_within_ms: this.sync.intervalMs() };
+  }
+}
