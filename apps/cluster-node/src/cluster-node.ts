@@ -48,8 +48,7 @@ export interface DistributedClusterOptions {
  * than through the environment. The same validation applies (a bad value throws ConfigValidationError).
  */
 export function createDistributedCluster(options: DistributedClusterOptions): ClusterNodeHandle {
-  const env: Environment = {
-    ...(options.env ?? {}),
+  const named: Environment = {
     NODE_ID: options.nodeId,
     NODE_ADDRESS: options.address,
     NODE_PORT: options.port?.toString(),
@@ -59,6 +58,11 @@ export function createDistributedCluster(options: DistributedClusterOptions): Cl
     DATA_DIR: options.dataDir,
     CLUSTER_ID: options.clusterId,
     CLUSTER_SECRET: options.clusterSecret,
+  };
+  // A named option overrides `env` only when it is given.
+  const env: Environment = {
+    ...(options.env ?? {}),
+    ...Object.fromEntries(Object.entries(named).filter(([, value]) => value !== undefined)),
   };
   return createClusterNode(loadNodeConfig(env));
 }

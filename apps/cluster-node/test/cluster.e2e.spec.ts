@@ -139,6 +139,26 @@ describe(
       await awaitAgreement(nodes.slice(0, 3), ['node1', 'node2', 'node3']);
     });
 
+    it('hands leadership over on SIGTERM, exits 0, and rejoins on restart', async () => {
+      const [view] = await awaitAgreement(nodes.slice(0, 3), ['node1', 'node2', 'node3']);
+      const leader = nodes.find((n) => n.nodeId === view.leader);
+      assert.ok(leader);
+      const survivors = nodes.slice(0, 3).filter((n) => n !== leader);
+      const started = Date.now();
+      const code = await leader.stop();
+      assert.equal(code, 0, leader.logs());
+      const handOverMs = await waitFor('a new leader after a graceful stop', 10_000, async () => {
+        const views = await Promise.all(survivors.map(info));
+        return views.some((v) => v?.is_leader === true);
+      });
+      process.stdout.write(`# new leader ${Date.now() - started} ms after SIGTERM to the leader\n`);
+      assert.ok(handOverMs < 3000);
+      assert.match(leader.logs(), /transferring leadership/);
+      leader.start();
+      await leader.waitUntilLive();
+      await awaitAgreement(nodes.slice(0, 3), ['node1', 'node2', 'node3']);
+    });
+
     it('joins a fourth node as a learner, promotes it, hands it leadership, then removes it', async () => {
       const [view] = await awaitAgreement(nodes.slice(0, 3), ['node1', 'node2', 'node3']);
       const follower = nodes.slice(0, 3).find((n) => n.nodeId !== view.leader);

@@ -56,6 +56,8 @@ interface Waiter<T> {
 }
 
 const EMPTY = new Uint8Array(0);
+/** How long an image sent to a peer is sent again as it is, rather than taken anew. */
+const SNAPSHOT_REUSE_MS = 60_000;
 
 /**
  * Runs one node's Raft core (DESIGN.md, "The driver"): the ticker and the transport feed the core;
@@ -74,6 +76,10 @@ export class RaftDriver {
   private appliedIndex = 0;
   private softState: SoftState = { leader: '', role: 'follower' };
   private processing = false;
+  /** The image last sent to each peer, reused while its transfer may still be running. */
+  private readonly snapshotsSent = new Map<NodeId, { at: number; snapshot: Snapshot }>();
+  /** A snapshot and log truncation under way, if any. */
+  private compaction: Promise<void> | undefined;
   /** The Ready loop while it runs. */
   private loop: Promise<void> = Promise.resolve();
   /** Why the node stopped by itself, if it did (a failed write). */
@@ -139,6 +145,7 @@ export class RaftDriver {
     this.ticker.stop();
     // Let the Ready being written finish, so that nothing is cut half-way (it is atomic anyway).
     await this.loop;
+    await this.compaction;
     await this.options.transport.close();
     const stopped = new DriverStoppedError();
     for (const waiter of this.proposals.values()) waiter.reject(stopped);
@@ -351,7 +358,7 @@ export class RaftDriver {
       for (const readState of ready.readStates)
         this.reads.get(readState.context)?.resolve(readState.index);
       this.core.advance();
-      await this.maybeCompact();
+      this.maybeCompact();
     }
   }
 
@@ -409,12 +416,33 @@ export class RaftDriver {
    */
   private async sendSnapshot(message: Message): Promise<void> {
     try {
-      const image = await this.options.stateMachine.snapshot();
-      const term = this.core.termAt(image.index);
-      if (term === undefined) throw new Error(`no term for snapshot index ${image.index}`);
-      const metadata = { index: image.index, term, confState: this.core.confStateAt(image.index) };
-      this.options.transport.send({ ...message, snapshot: { metadata, data: image.data } });
-      this.log('info', 'sent a snapshot', { to: message.to, index: image.index });
+      // A large image takes a while to stream; while it does, the core asks again. Sending the same
+      // image again lets the transport continue the transfer instead of starting a new one.
+      const cached = this.snapshotsSent.get(message.to);
+      const reusable =
+        cached !== undefined &&
+        performance.now() - cached.at < SNAPSHOT_REUSE_MS &&
+        // The log must still continue right after it, or the follower would need another at once.
+        cached.snapshot.metadata.index >= this.storage.firstIndex() - 1;
+      let snapshot = reusable ? cached.snapshot : undefined;
+      if (!snapshot) {
+        const image = await this.options.stateMachine.snapshot();
+        const term = this.core.termAt(image.index);
+        if (term === undefined) throw new Error(`no term for snapshot index ${image.index}`);
+        const metadata = {
+          index: image.index,
+          term,
+          confState: this.core.confStateAt(image.index),
+        };
+        snapshot = { metadata, data: image.data };
+        this.snapshotsSent.set(message.to, { at: performance.now(), snapshot });
+        this.log('info', 'sending a snapshot', {
+          to: message.to,
+          index: image.index,
+          bytes: image.data.byteLength,
+        });
+      }
+      this.options.transport.send({ ...message, snapshot });
       this.core.reportSnapshot(message.to, true);
     } catch (error) {
       this.log('warn', 'could not send a snapshot', { to: message.to, error: String(error) });
@@ -423,19 +451,39 @@ export class RaftDriver {
     this.kick();
   }
 
-  /** Snapshots the state machine and truncates the log once it holds more than the threshold. */
-  private async maybeCompact(): Promise<void> {
+  /**
+   * Once the log holds more than the threshold past the last snapshot, snapshots the state machine
+   * and truncates the log, in the background: the snapshot is a repeatable-read copy, so writes go on
+   * meanwhile (DESIGN.md: "take one without stopping writes").
+   */
+  private maybeCompact(): void {
+    if (this.compaction) return;
     const firstIndex = this.storage.firstIndex();
     if (this.appliedIndex - firstIndex + 1 <= this.options.snapshotThreshold) return;
+    this.compaction = this.compact()
+      .catch((error: unknown) => {
+        if (!this.stopped) this.log('warn', 'could not compact the log', { error: String(error) });
+      })
+      .finally(() => {
+        this.compaction = undefined;
+      });
+  }
+
+  private async compact(): Promise<void> {
+    const started = performance.now();
     const image = await this.options.stateMachine.snapshot();
+    if (this.stopped) return;
     const term = this.core.termAt(image.index);
-    if (term === undefined || image.index < firstIndex) return;
+    if (term === undefined || image.index < this.storage.firstIndex()) return;
     const metadata = { index: image.index, term, confState: this.core.confStateAt(image.index) };
     await this.options.logStore.compact(metadata);
     // The image itself stays in the state machine's tables; the log keeps the metadata.
     this.storage.createSnapshot(image.index, metadata.confState, EMPTY);
     this.storage.compact(image.index);
-    this.log('info', 'compacted the log with a snapshot', { index: image.index });
+    this.log('info', 'compacted the log with a snapshot', {
+      index: image.index,
+      ms: Math.round(performance.now() - started),
+    });
   }
 
   private onSoftState(state: SoftState): void {

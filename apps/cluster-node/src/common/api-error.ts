@@ -26,14 +26,18 @@ export class ApiError extends HttpException {
   }
 }
 
-function errorName(status: HttpStatus): string {
+export function errorName(status: HttpStatus): string {
   switch (status) {
     case HttpStatus.BAD_REQUEST:
       return 'Bad Request';
     case HttpStatus.UNAUTHORIZED:
       return 'Unauthorized';
+    case HttpStatus.FORBIDDEN:
+      return 'Forbidden';
     case HttpStatus.NOT_FOUND:
       return 'Not Found';
+    case HttpStatus.PAYLOAD_TOO_LARGE:
+      return 'Payload Too Large';
     case HttpStatus.CONFLICT:
       return 'Conflict';
     case HttpStatus.SERVICE_UNAVAILABLE:

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { DriverStoppedError, NoLeaderError, OutcomeUnknownError } from '@falconmind/consensus';
 import { MembershipConflictError, NotClusterLeaderError } from '@falconmind/consensus';
 import { NodeLogger } from '../node-logger';
+import { errorName } from './api-error';
 
 /**
  * Maps every error to the API's body shape, in one place: HTTP errors keep their status; the
@@ -30,7 +31,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
         typeof payload === 'string' ? payload : (payload as { message?: unknown }).message;
       const message =
         typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.join('; ') : exception.message;
-      return { status, body: { statusCode: status, error: exception.name, message, details: [] } };
+      return {
+        status,
+        body: { statusCode: status, error: errorName(status), message, details: [] },
+      };
     }
     if (exception instanceof MembershipConflictError) {
       return this.body(HttpStatus.CONFLICT, 'Conflict', exception.message);

@@ -34,6 +34,11 @@ export class RaftHealthIndicator {
     };
     const problems: string[] = [];
     if (this.draining) problems.push('the node is stopping');
+    if (!this.runtime.driver.running) {
+      problems.push(
+        `the Raft loop stopped${this.runtime.driver.failure ? `: ${this.runtime.driver.failure.message}` : ''}`,
+      );
+    }
     if (!status.leaderId) problems.push('no leader is known');
     if (!status.isMember) problems.push('this node is not (yet) a member of the cluster');
     if (status.commitIndex - status.appliedIndex > MAX_APPLY_LAG) {

@@ -24,6 +24,9 @@ export const RAFT_PEER_PROTO_PATH = path.join(__dirname, 'raft-peer.proto');
 /** The full gRPC method path of the peer stream. */
 export const RAFT_PEER_STREAM_PATH = '/falconmind.consensus.v1.RaftPeer/Stream';
 
+/** The full gRPC method path of chunked snapshot transfers. */
+export const RAFT_PEER_INSTALL_SNAPSHOT_PATH = '/falconmind.consensus.v1.RaftPeer/InstallSnapshot';
+
 /** A message or frame that cannot be encoded or decoded. */
 export class RaftCodecError extends Error {
   constructor(message: string) {
@@ -118,11 +121,37 @@ interface WireAccepted {
   nodeId?: string;
 }
 
-let method: MethodDefinition<WireMessage, WireAccepted> | undefined;
+interface WireSnapshotHeader {
+  transferId?: string;
+  raftMessage?: Uint8Array;
+  totalBytes?: number;
+  imageSha256?: Uint8Array;
+}
+
+interface WireSnapshotChunk {
+  header?: WireSnapshotHeader;
+  offset?: number;
+  data?: Uint8Array;
+  crc32?: number;
+}
+
+interface WireSnapshotProgress {
+  nodeId?: string;
+  transferId?: string;
+  offset?: number;
+  complete?: boolean;
+}
+
+interface RaftPeerMethods {
+  readonly stream: MethodDefinition<WireMessage, WireAccepted>;
+  readonly installSnapshot: MethodDefinition<WireSnapshotChunk, WireSnapshotProgress>;
+}
+
+let methods: RaftPeerMethods | undefined;
 
 /** Loads the proto once, on first use. */
-function streamMethod(): MethodDefinition<WireMessage, WireAccepted> {
-  if (method === undefined) {
+function loadMethods(): RaftPeerMethods {
+  if (methods === undefined) {
     const definition = loadSync(RAFT_PEER_PROTO_PATH, {
       keepCase: false,
       longs: Number,
@@ -132,19 +161,30 @@ function streamMethod(): MethodDefinition<WireMessage, WireAccepted> {
       oneofs: false,
     });
     const service = definition['falconmind.consensus.v1.RaftPeer'] as
-      Record<string, MethodDefinition<WireMessage, WireAccepted>> | undefined;
+      Record<string, MethodDefinition<unknown, unknown>> | undefined;
     const stream = service?.Stream;
     if (stream === undefined || stream.path !== RAFT_PEER_STREAM_PATH) {
       throw new Error(`${RAFT_PEER_PROTO_PATH} does not define ${RAFT_PEER_STREAM_PATH}`);
     }
-    method = stream;
+    const installSnapshot = service?.InstallSnapshot;
+    if (installSnapshot === undefined || installSnapshot.path !== RAFT_PEER_INSTALL_SNAPSHOT_PATH) {
+      throw new Error(`${RAFT_PEER_PROTO_PATH} does not define ${RAFT_PEER_INSTALL_SNAPSHOT_PATH}`);
+    }
+    methods = {
+      stream: stream as MethodDefinition<WireMessage, WireAccepted>,
+      installSnapshot: installSnapshot as MethodDefinition<WireSnapshotChunk, WireSnapshotProgress>,
+    };
   }
-  return method;
+  return methods;
+}
+
+function streamMethod(): MethodDefinition<WireMessage, WireAccepted> {
+  return loadMethods().stream;
 }
 
 /** Loads and checks the proto now, so that a missing file shows at start rather than at first send. */
 export function loadRaftPeerProto(): void {
-  streamMethod();
+  loadMethods();
 }
 
 /** Encodes one Raft message into a protobuf frame. Throws {@link RaftCodecError} on invalid input. */
@@ -182,6 +222,119 @@ export function decodeAccepted(frame: Buffer): NodeId {
     throw new RaftCodecError(`malformed acceptance: ${errorText(err)}`);
   }
   return optionalString(wire.nodeId, 'nodeId') ?? '';
+}
+
+/** The header of a snapshot transfer (see SnapshotHeader in raft-peer.proto). */
+export interface SnapshotHeader {
+  readonly transferId: string;
+  /** The Raft snapshot message encoded with {@link encodeMessage}, its `snapshot.data` empty. */
+  readonly raftMessage: Uint8Array;
+  readonly totalBytes: number;
+  /** SHA-256 of the whole image, 32 bytes. */
+  readonly imageSha256: Uint8Array;
+}
+
+/** One frame of an InstallSnapshot call: the header alone, or a chunk of the image. */
+export type SnapshotFrame =
+  | { readonly kind: 'header'; readonly header: SnapshotHeader }
+  | {
+      readonly kind: 'chunk';
+      readonly offset: number;
+      readonly data: Uint8Array;
+      readonly crc32: number;
+    };
+
+/** The receiver's answer on an InstallSnapshot call. */
+export interface SnapshotProgress {
+  readonly nodeId: NodeId;
+  readonly transferId: string;
+  readonly offset: number;
+  readonly complete: boolean;
+}
+
+/** Encodes the first frame of an InstallSnapshot call. */
+export function encodeSnapshotHeader(header: SnapshotHeader): Buffer {
+  return loadMethods().installSnapshot.requestSerialize({
+    header: {
+      transferId: requireString(header.transferId, 'transferId'),
+      raftMessage: requireBytes(header.raftMessage, 'raftMessage'),
+      totalBytes: requireCount(header.totalBytes, 'totalBytes'),
+      imageSha256: requireBytes(header.imageSha256, 'imageSha256'),
+    },
+  });
+}
+
+/** Encodes one chunk of a snapshot image. `data` is not copied before serialisation. */
+export function encodeSnapshotChunk(offset: number, data: Uint8Array, crc32: number): Buffer {
+  return loadMethods().installSnapshot.requestSerialize({
+    offset: requireCount(offset, 'offset'),
+    data: requireBytes(data, 'data'),
+    crc32: requireCrc(crc32, 'crc32'),
+  });
+}
+
+/**
+ * Decodes one frame of an InstallSnapshot call. A chunk's `data` is a view into `frame` (the caller
+ * copies what it keeps). Throws {@link RaftCodecError} on anything malformed.
+ */
+export function decodeSnapshotFrame(frame: Buffer): SnapshotFrame {
+  let wire: WireSnapshotChunk;
+  try {
+    wire = loadMethods().installSnapshot.requestDeserialize(frame);
+  } catch (err) {
+    throw new RaftCodecError(`malformed snapshot frame: ${errorText(err)}`);
+  }
+  if (wire.header !== undefined && wire.header !== null) {
+    if (wire.data !== undefined && wire.data !== null && wire.data.length > 0) {
+      throw new RaftCodecError('a snapshot header frame carries no data');
+    }
+    const { header } = wire;
+    const transferId = optionalString(header.transferId, 'transferId') ?? '';
+    const imageSha256 = bytesFromWire(header.imageSha256, 'imageSha256');
+    if (imageSha256.length !== 32) throw new RaftCodecError('imageSha256 must be 32 bytes');
+    return {
+      kind: 'header',
+      header: {
+        transferId,
+        raftMessage: bytesFromWire(header.raftMessage, 'raftMessage'),
+        totalBytes: optionalCount(header.totalBytes, 'totalBytes') ?? 0,
+        imageSha256,
+      },
+    };
+  }
+  const data = wire.data === undefined || wire.data === null ? new Uint8Array(0) : wire.data;
+  return {
+    kind: 'chunk',
+    offset: optionalCount(wire.offset, 'offset') ?? 0,
+    data: requireBytes(data, 'data'),
+    crc32: wire.crc32 === undefined || wire.crc32 === null ? 0 : requireCrc(wire.crc32, 'crc32'),
+  };
+}
+
+/** Encodes the receiver's answer on an InstallSnapshot call. */
+export function encodeSnapshotProgress(progress: SnapshotProgress): Buffer {
+  return loadMethods().installSnapshot.responseSerialize({
+    nodeId: requireString(progress.nodeId, 'nodeId'),
+    transferId: requireString(progress.transferId, 'transferId'),
+    offset: requireCount(progress.offset, 'offset'),
+    complete: requireBoolean(progress.complete, 'complete'),
+  });
+}
+
+/** Decodes the receiver's answer on an InstallSnapshot call. */
+export function decodeSnapshotProgress(frame: Buffer): SnapshotProgress {
+  let wire: WireSnapshotProgress;
+  try {
+    wire = loadMethods().installSnapshot.responseDeserialize(frame);
+  } catch (err) {
+    throw new RaftCodecError(`malformed snapshot progress: ${errorText(err)}`);
+  }
+  return {
+    nodeId: optionalString(wire.nodeId, 'nodeId') ?? '',
+    transferId: optionalString(wire.transferId, 'transferId') ?? '',
+    offset: optionalCount(wire.offset, 'offset') ?? 0,
+    complete: optionalBoolean(wire.complete, 'complete') ?? false,
+  };
 }
 
 function toWire(message: Message): WireMessage {
@@ -317,6 +470,13 @@ function snapshotFromWire(wire: WireSnapshot): Snapshot {
 function requireCount(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw new RaftCodecError(`${field} must be a non-negative safe integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function requireCrc(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new RaftCodecError(`${field} must be an unsigned 32-bit integer, got ${String(value)}`);
   }
   return value;
 }

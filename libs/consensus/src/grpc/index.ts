@@ -7,6 +7,9 @@ export {
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_MAX_BUFFERED_MESSAGES,
   DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_MAX_PENDING_SNAPSHOT_BYTES,
+  DEFAULT_SNAPSHOT_CHUNK_BYTES,
+  DEFAULT_SNAPSHOT_IDLE_TIMEOUT_MS,
 } from './transport';
 export { DEFAULT_BACKOFF, backoffCeiling, backoffDelay } from './backoff';
 export type { BackoffPolicy } from './backoff';

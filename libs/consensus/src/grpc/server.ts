@@ -1,12 +1,19 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Message, NodeId, RaftLogger } from '@falconmind/raft';
 import { StreamAdmission } from './auth';
-import { RAFT_PEER_STREAM_PATH, decodeMessage, encodeAccepted } from './codec';
+import {
+  RAFT_PEER_INSTALL_SNAPSHOT_PATH,
+  RAFT_PEER_STREAM_PATH,
+  decodeMessage,
+  encodeAccepted,
+} from './codec';
+import { InboundCall, endQuietly, endWithStatus } from './server-calls';
+import type { SnapshotReceiver } from './snapshot-receiver';
 
 /** Frames cross grpc-js as raw buffers; the codec runs in the handlers so a bad frame costs one message. */
 const passThrough = (frame: Buffer): Buffer => frame;
 
-/** The peer stream, with frames passed through undecoded (see {@link passThrough}). */
+/** The peer service, with frames passed through undecoded (see {@link passThrough}). */
 export const RAFT_PEER_SERVICE: grpc.ServiceDefinition = {
   Stream: {
     path: RAFT_PEER_STREAM_PATH,
@@ -17,9 +24,18 @@ export const RAFT_PEER_SERVICE: grpc.ServiceDefinition = {
     responseSerialize: passThrough,
     responseDeserialize: passThrough,
   },
+  InstallSnapshot: {
+    path: RAFT_PEER_INSTALL_SNAPSHOT_PATH,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: passThrough,
+    requestDeserialize: passThrough,
+    responseSerialize: passThrough,
+    responseDeserialize: passThrough,
+  },
 };
 
-type InboundStream = grpc.ServerDuplexStream<Buffer, Buffer>;
+type InboundStream = InboundCall;
 
 export interface RaftPeerServerOptions {
   readonly nodeId: NodeId;
@@ -29,9 +45,14 @@ export interface RaftPeerServerOptions {
   readonly serverOptions: grpc.ServerOptions;
   /** Called for each well-formed message addressed to this node by the stream's own sender. */
   readonly deliver: (message: Message) => void;
+  /** Serves the admitted InstallSnapshot calls (it delivers what they complete itself). */
+  readonly snapshots: SnapshotReceiver;
 }
 
-/** The receiving half of the transport: admits peer streams and hands their messages on. */
+/**
+ * The receiving half of the transport: admits peer streams and snapshot transfers, and hands their
+ * messages on.
+ */
 export class RaftPeerServer {
   private server: grpc.Server | undefined;
   /** Open inbound streams and the node each one was admitted as. */
@@ -45,6 +66,7 @@ export class RaftPeerServer {
     const server = new grpc.Server(this.options.serverOptions);
     server.addService(RAFT_PEER_SERVICE, {
       Stream: (call: InboundStream) => this.handle(call),
+      InstallSnapshot: (call: InboundStream) => this.handleSnapshot(call),
     });
     this.server = server;
     try {
@@ -69,6 +91,7 @@ export class RaftPeerServer {
     this.server = undefined;
     for (const call of [...this.inbound.keys()]) endQuietly(call);
     this.inbound.clear();
+    this.options.snapshots.close();
     if (server === undefined) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -82,15 +105,20 @@ export class RaftPeerServer {
     });
   }
 
-  private handle(call: InboundStream): void {
+  /**
+   * Checks a call's opening, the same way for both RPCs: returns the sender of an admitted call, and
+   * ends a refused one.
+   */
+  private admit(call: InboundStream, rpc: string): NodeId | undefined {
     const { logger } = this.options;
     if (this.server === undefined) {
       endWithStatus(call, grpc.status.UNAVAILABLE, 'node is shutting down');
-      return;
+      return undefined;
     }
     const admission = this.options.admission.check(call.metadata);
     if (!admission.ok) {
       logger.warn('refused a peer stream', {
+        rpc,
         reason: admission.reason,
         code: grpc.status[admission.code],
         peer: call.getPeer(),
@@ -103,10 +131,21 @@ export class RaftPeerServer {
           ? 'peer stream not authenticated'
           : admission.reason;
       endWithStatus(call, admission.code, details);
-      return;
+      return undefined;
     }
+    return admission.nodeId;
+  }
 
-    const sender = admission.nodeId;
+  private handleSnapshot(call: InboundStream): void {
+    const sender = this.admit(call, 'InstallSnapshot');
+    if (sender !== undefined) this.options.snapshots.handle(call, sender);
+  }
+
+  private handle(call: InboundStream): void {
+    const { logger } = this.options;
+    const sender = this.admit(call, 'Stream');
+    if (sender === undefined) return;
+
     for (const [other, otherSender] of this.inbound) {
       if (otherSender === sender) {
         // The sender keeps one stream to us; a new one means the old one is dead on its side.
@@ -169,21 +208,4 @@ export class RaftPeerServer {
 /** `host:port`, bracketing a bare IPv6 address. */
 export function hostPort(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-function endWithStatus(call: InboundStream, code: grpc.status, details: string): void {
-  // grpc-js turns an 'error' on a server stream into the call's final status.
-  const error: Partial<grpc.StatusObject> & Error = Object.assign(new Error(details), {
-    code,
-    details,
-  });
-  call.emit('error', error);
-}
-
-function endQuietly(call: InboundStream): void {
-  try {
-    if (!call.writableEnded) call.end();
-  } catch (_err) {
-    // Already finished or cancelled: nothing left to end.
-  }
 }

@@ -7,6 +7,14 @@ import { BackoffPolicy, DEFAULT_BACKOFF, MATH_RANDOM, checkBackoffPolicy } from 
 import { PeerLink, PeerLinkOptions } from './client';
 import { encodeMessage, loadRaftPeerProto } from './codec';
 import { RaftPeerServer } from './server';
+import { SnapshotReceiver } from './snapshot-receiver';
+import { SnapshotMessage, SnapshotSender } from './snapshot-sender';
+import {
+  DEFAULT_MAX_PENDING_SNAPSHOT_BYTES,
+  DEFAULT_SNAPSHOT_CHUNK_BYTES,
+  DEFAULT_SNAPSHOT_IDLE_TIMEOUT_MS,
+  SNAPSHOT_FRAME_OVERHEAD_BYTES,
+} from './snapshot-transfer';
 
 /** Where the transport writes what it refuses, drops and reconnects (the Raft core's logger shape). */
 export type TransportLogger = RaftLogger;
@@ -16,8 +24,15 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
 export const DEFAULT_MAX_BUFFERED_MESSAGES = 1_024;
 export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_CLOSE_GRACE_MS = 1_000;
+export {
+  DEFAULT_MAX_PENDING_SNAPSHOT_BYTES,
+  DEFAULT_SNAPSHOT_CHUNK_BYTES,
+  DEFAULT_SNAPSHOT_IDLE_TIMEOUT_MS,
+};
 const KEEPALIVE_TIME_MS = 10_000;
 const KEEPALIVE_TIMEOUT_MS = 5_000;
+/** How long written snapshot chunks may stay unacknowledged before the call counts as failed. */
+const SNAPSHOT_ACK_TIMEOUT_MS = 30_000;
 
 export interface GrpcPeerTransportOptions {
   /** This node. */
@@ -32,6 +47,22 @@ export interface GrpcPeerTransportOptions {
   readonly clusterSecret?: string;
   /** The largest encoded message sent or received (grpc max message length). Default 16 MiB. */
   readonly maxMessageBytes?: number;
+  /**
+   * The image bytes per chunk of a snapshot sent by InstallSnapshot. Default 1 MiB, or half of
+   * maxMessageBytes when that is smaller; at most maxMessageBytes less 1 KiB.
+   */
+  readonly snapshotChunkBytes?: number;
+  /**
+   * A snapshot whose image is at most this size travels on the Raft stream like any other message
+   * (and in order with it); a larger one by InstallSnapshot, in checksummed, resumable chunks.
+   * Default: the chunk size (a one-chunk transfer gains nothing). 0 sends every non-empty image by
+   * InstallSnapshot.
+   */
+  readonly snapshotInlineMaxBytes?: number;
+  /** The bound of the bytes held for unfinished incoming snapshot transfers. Default 1 GiB. */
+  readonly maxPendingSnapshotBytes?: number;
+  /** An unfinished incoming snapshot transfer idle this long is dropped. Default 5 minutes. */
+  readonly snapshotIdleTimeoutMs?: number;
   /** How long a peer has to accept a new stream. Default 2 s. */
   readonly connectTimeoutMs?: number;
   /** Reconnect backoff. Default 100 ms doubling up to 5 s, with full jitter. */
@@ -60,9 +91,11 @@ type TransportState = 'new' | 'starting' | 'running' | 'closed';
 
 /**
  * The Raft peer transport over gRPC: a server on the node's RAFT_PORT receiving one stream from each
- * peer, and one outgoing stream to each peer ({@link PeerLink}). `send` never throws or waits: a
- * message it cannot deliver is dropped and the peer reported through `onUnreachable`. An instance
- * runs once: after `close()` a node makes a new one.
+ * peer, and one outgoing stream to each peer ({@link PeerLink}). A snapshot larger than
+ * `snapshotInlineMaxBytes` goes by a call of its own instead, in checksummed chunks, resumed after a
+ * broken connection ({@link SnapshotSender}, {@link SnapshotReceiver}), while the stream keeps
+ * flowing. `send` never throws or waits: a message it cannot deliver is dropped and the peer
+ * reported through `onUnreachable`. An instance runs once: after `close()` a node makes a new one.
  */
 export class GrpcPeerTransport implements PeerTransport {
   private state: TransportState = 'new';
@@ -79,6 +112,8 @@ export class GrpcPeerTransport implements PeerTransport {
   private readonly maxMessageBytes: number;
   private readonly closeGraceMs: number;
   private readonly linkOptions: PeerLinkOptions;
+  private readonly snapshotInlineMaxBytes: number;
+  private readonly snapshots: SnapshotSender;
 
   constructor(private readonly options: GrpcPeerTransportOptions) {
     if (options.nodeId === '') throw new RangeError('nodeId must not be empty');
@@ -88,6 +123,25 @@ export class GrpcPeerTransport implements PeerTransport {
       'maxMessageBytes',
     );
     this.closeGraceMs = positive(options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS, 'closeGraceMs');
+    const snapshotChunkBytes = Math.floor(
+      positive(
+        options.snapshotChunkBytes ??
+          Math.min(DEFAULT_SNAPSHOT_CHUNK_BYTES, Math.floor(this.maxMessageBytes / 2)),
+        'snapshotChunkBytes',
+      ),
+    );
+    if (snapshotChunkBytes + SNAPSHOT_FRAME_OVERHEAD_BYTES > this.maxMessageBytes) {
+      throw new RangeError(
+        `snapshotChunkBytes must leave ${SNAPSHOT_FRAME_OVERHEAD_BYTES} bytes of maxMessageBytes ` +
+          `(${this.maxMessageBytes}), got ${snapshotChunkBytes}`,
+      );
+    }
+    this.snapshotInlineMaxBytes = options.snapshotInlineMaxBytes ?? snapshotChunkBytes;
+    if (!(Number.isFinite(this.snapshotInlineMaxBytes) && this.snapshotInlineMaxBytes >= 0)) {
+      throw new RangeError(
+        `snapshotInlineMaxBytes must be a non-negative number, got ${this.snapshotInlineMaxBytes}`,
+      );
+    }
     this.logger = options.logger ?? SILENT_LOGGER;
     loadRaftPeerProto();
 
@@ -128,6 +182,13 @@ export class GrpcPeerTransport implements PeerTransport {
       logger: this.logger,
       reportUnreachable: (nodeId) => this.reportUnreachable(nodeId),
     };
+    this.snapshots = new SnapshotSender({
+      ...this.linkOptions,
+      chunkBytes: snapshotChunkBytes,
+      maxMessageBytes: this.maxMessageBytes,
+      ackTimeoutMs: SNAPSHOT_ACK_TIMEOUT_MS,
+      endpointOf: (nodeId) => this.links.get(nodeId)?.endpoint,
+    });
     this.server = new RaftPeerServer({
       nodeId: options.nodeId,
       admission: new StreamAdmission({
@@ -141,6 +202,19 @@ export class GrpcPeerTransport implements PeerTransport {
       credentials: options.credentials?.server ?? grpc.ServerCredentials.createInsecure(),
       serverOptions: grpcOptions,
       deliver: (message) => this.deliver(message),
+      snapshots: new SnapshotReceiver({
+        nodeId: options.nodeId,
+        logger: this.logger,
+        maxPendingBytes: positive(
+          options.maxPendingSnapshotBytes ?? DEFAULT_MAX_PENDING_SNAPSHOT_BYTES,
+          'maxPendingSnapshotBytes',
+        ),
+        idleTimeoutMs: positive(
+          options.snapshotIdleTimeoutMs ?? DEFAULT_SNAPSHOT_IDLE_TIMEOUT_MS,
+          'snapshotIdleTimeoutMs',
+        ),
+        deliver: (message) => this.deliver(message),
+      }),
     });
   }
 
@@ -200,6 +274,7 @@ export class GrpcPeerTransport implements PeerTransport {
       raftPort: endpoint.raftPort,
     };
     this.links.set(endpoint.nodeId, new PeerLink(endpointCopy, this.linkOptions, carried));
+    if (current !== undefined) this.snapshots.peerChanged(endpoint.nodeId);
     this.logger.info('set a peer address', {
       peer: endpoint.nodeId,
       host: endpoint.host,
@@ -213,6 +288,7 @@ export class GrpcPeerTransport implements PeerTransport {
     if (link === undefined) return;
     this.links.delete(nodeId);
     this.retire(link);
+    this.snapshots.peerRemoved(nodeId);
     this.logger.info('removed a peer', { peer: nodeId });
   }
 
@@ -229,6 +305,10 @@ export class GrpcPeerTransport implements PeerTransport {
           });
           this.reportUnreachable(message.to);
         }
+        return;
+      }
+      if (this.goesByInstallSnapshot(message)) {
+        this.snapshots.send(message);
         return;
       }
       let frame: Buffer;
@@ -274,11 +354,17 @@ export class GrpcPeerTransport implements PeerTransport {
       return;
     }
     this.state = 'closed';
+    this.snapshots.close();
     for (const link of this.links.values()) this.retire(link);
     this.links.clear();
     this.reportedUnknown.clear();
     await Promise.all([...this.closingLinks, this.server.close(this.closeGraceMs)]);
     this.logger.info('Raft peer transport closed', { nodeId: this.options.nodeId });
+  }
+
+  private goesByInstallSnapshot(message: Message): message is SnapshotMessage {
+    const data: unknown = message.type === 'snapshot' ? message.snapshot?.data : undefined;
+    return data instanceof Uint8Array && data.length > this.snapshotInlineMaxBytes;
   }
 
   private retire(link: PeerLink): void {

@@ -15,6 +15,9 @@ import { CommandApplier, TypeormStateMachine } from '../typeorm-state-machine';
 import { TypeormLogStore } from '../typeorm-log-store';
 import { joinCluster } from './join-cluster';
 
+/** Addresses that mean "every interface": never an address to reach a node at. */
+const WILDCARD_ADDRESSES = new Set(['0.0.0.0', '::', '[::]']);
+
 /** How long a membership request waits for its change to be applied here. */
 const MEMBERSHIP_TIMEOUT_MS = 10_000;
 /** How often the leader looks for learners that have caught up. */
@@ -203,7 +206,7 @@ export class ClusterNodeRuntime {
       // Until this node has applied a member's record, the configured peers say where it is.
       const peer = this.options.config.peers.find((p) => p.nodeId === id);
       const known =
-        this.members.find((m) => m.nodeId === id) ??
+        this.members.find((m) => m.nodeId === id && !WILDCARD_ADDRESSES.has(m.address ?? '')) ??
         (peer
           ? { address: peer.address, httpPort: peer.port, raftPort: peer.raftPort }
           : undefined);
@@ -255,7 +258,18 @@ export class ClusterNodeRuntime {
     if (leader === this.nodeId) {
       return { nodeId: this.nodeId, role: 'voter', changedIndex: 0, ...this.advertised };
     }
-    return this.members.find((m) => m.nodeId === leader);
+    const member = this.members.find((m) => m.nodeId === leader);
+    if (member?.address && !WILDCARD_ADDRESSES.has(member.address)) return member;
+    const peer = this.options.config.peers.find((p) => p.nodeId === leader);
+    if (!peer) return member;
+    return {
+      nodeId: leader,
+      role: 'voter',
+      changedIndex: 0,
+      address: peer.address,
+      httpPort: peer.port,
+      raftPort: peer.raftPort,
+    };
   }
 
   /**
@@ -270,7 +284,8 @@ export class ClusterNodeRuntime {
       if (
         existing &&
         existing.address === address.address &&
-        existing.raftPort === address.raftPort
+        existing.raftPort === address.raftPort &&
+        existing.httpPort === address.httpPort
       ) {
         return 'already-member';
       }
@@ -375,7 +390,10 @@ export class ClusterNodeRuntime {
       return;
     }
     for (const member of this.members) {
+      // A member that listens on a wildcard and advertised nothing better is reached through the
+      // address its peers were configured with.
       if (member.nodeId === this.nodeId || !member.address || !member.raftPort) continue;
+      if (WILDCARD_ADDRESSES.has(member.address)) continue;
       this.transport.setPeer({
         nodeId: member.nodeId,
         host: member.address,

@@ -65,6 +65,19 @@ export async function joinCluster(options: JoinOptions): Promise<void> {
           });
           return;
         }
+        if (response.status === 401 || response.status === 409) {
+          // Permanent: the wrong cluster secret, or a node of another cluster. Retrying cannot help.
+          options.logger.warn(
+            'the cluster refused this node for good; fix CLUSTER_SECRET or CLUSTER_ID and restart',
+            {
+              nodeId: options.nodeId,
+              peer: peer.nodeId,
+              status: response.status,
+              reason: (await response.text()).slice(0, 300),
+            },
+          );
+          return;
+        }
         options.logger.warn('a peer refused to add this node', {
           nodeId: options.nodeId,
           peer: peer.nodeId,

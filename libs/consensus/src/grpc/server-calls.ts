@@ -1,0 +1,23 @@
+import * as grpc from '@grpc/grpc-js';
+
+/** An inbound call of the peer service: frames both ways are raw buffers. */
+export type InboundCall = grpc.ServerDuplexStream<Buffer, Buffer>;
+
+/** Ends a call with an error status. */
+export function endWithStatus(call: InboundCall, code: grpc.status, details: string): void {
+  // grpc-js turns an 'error' on a server stream into the call's final status.
+  const error: Partial<grpc.StatusObject> & Error = Object.assign(new Error(details), {
+    code,
+    details,
+  });
+  call.emit('error', error);
+}
+
+/** Ends a call with OK, unless it has already ended. */
+export function endQuietly(call: InboundCall): void {
+  try {
+    if (!call.writableEnded) call.end();
+  } catch (_err) {
+    // Already finished or cancelled: nothing left to end.
+  }
+}
