@@ -20,7 +20,7 @@ import {
 } from '@falconmind/fleet';
 import { ApiError } from '../common/api-error';
 import { FleetGateway } from './fleet-gateway.service';
-import { parseReadConsistency, READ_PARAMETERS } from './read-consistency';
+import { parseListRequest, parseReadConsistency } from './read-consistency';
 import { expectedVersion, objectBody } from './request-body';
 
 type MissionAction = 'dispatch' | 'pause' | 'resume' | 'cancel';
@@ -42,21 +42,9 @@ export class MissionsController {
     @Query() query: Record<string, unknown>,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    const consistency = parseReadConsistency(query);
-    const filters = Object.fromEntries(
-      Object.entries(query).filter(
-        ([key]) => !(READ_PARAMETERS as readonly string[]).includes(key),
-      ),
-    );
-    const parsed = parseListMissionsQuery(filters);
-    const problems = [
-      ...(Array.isArray(consistency) ? consistency : []),
-      ...(parsed.ok ? [] : parsed.problems),
-    ];
-    if (problems.length > 0 || Array.isArray(consistency) || !parsed.ok)
-      throw ApiError.badRequest(problems);
+    const { consistency, filters } = parseListRequest(query, parseListMissionsQuery);
     await this.fleet.beforeRead(consistency, response);
-    return listMissions(this.fleet.dataSource, parsed.query);
+    return listMissions(this.fleet.dataSource, filters);
   }
 
   @Post()

@@ -1,4 +1,4 @@
-import { FieldProblem } from '../common/api-error';
+import { ApiError, FieldProblem } from '../common/api-error';
 
 /** How fresh a read must be (DESIGN.md, "Consistency, as a client sees it"). */
 export type Consistency = 'linearizable' | 'lease' | 'stale';
@@ -52,3 +52,29 @@ export function parseReadConsistency(
 
 /** The read parameters, which list endpoints must not mistake for filters. */
 export const READ_PARAMETERS = ['consistency', 'max_staleness_ms', 'min_index'] as const;
+
+type FilterParser<Q> = (
+  raw: Readonly<Record<string, unknown>>,
+) => { ok: true; query: Q } | { ok: false; problems: FieldProblem[] };
+
+/**
+ * A list request's query string: the read parameters, and the filters the rest must be. Every bad
+ * parameter is reported at once (400).
+ */
+export function parseListRequest<Q>(
+  query: Readonly<Record<string, unknown>>,
+  parseFilters: FilterParser<Q>,
+): { consistency: ReadConsistency; filters: Q } {
+  const consistency = parseReadConsistency(query);
+  const rest = Object.fromEntries(
+    Object.entries(query).filter(([key]) => !(READ_PARAMETERS as readonly string[]).includes(key)),
+  );
+  const filters = parseFilters(rest);
+  if (Array.isArray(consistency) || !filters.ok) {
+    throw ApiError.badRequest([
+      ...(Array.isArray(consistency) ? consistency : []),
+      ...(filters.ok ? [] : filters.problems),
+    ]);
+  }
+  return { consistency, filters: filters.query };
+}

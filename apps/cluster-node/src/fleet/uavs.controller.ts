@@ -14,7 +14,7 @@ import type { Response } from 'express';
 import { FleetCommandDraft, getUav, listUavs, parseListUavsQuery } from '@falconmind/fleet';
 import { ApiError } from '../common/api-error';
 import { FleetGateway } from './fleet-gateway.service';
-import { parseReadConsistency, READ_PARAMETERS } from './read-consistency';
+import { parseListRequest, parseReadConsistency } from './read-consistency';
 import { expectedVersion, objectBody } from './request-body';
 import { HeartbeatReport, UavStateSync } from './uav-state-sync.service';
 
@@ -31,21 +31,9 @@ export class UavsController {
     @Query() query: Record<string, unknown>,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    const consistency = parseReadConsistency(query);
-    const filters = Object.fromEntries(
-      Object.entries(query).filter(
-        ([key]) => !(READ_PARAMETERS as readonly string[]).includes(key),
-      ),
-    );
-    const parsed = parseListUavsQuery(filters);
-    const problems = [
-      ...(Array.isArray(consistency) ? consistency : []),
-      ...(parsed.ok ? [] : parsed.problems),
-    ];
-    if (problems.length > 0 || Array.isArray(consistency) || !parsed.ok)
-      throw ApiError.badRequest(problems);
+    const { consistency, filters } = parseListRequest(query, parseListUavsQuery);
     await this.fleet.beforeRead(consistency, response);
-    return listUavs(this.fleet.dataSource, parsed.query);
+    return listUavs(this.fleet.dataSource, filters);
   }
 
   @Get(':id')
