@@ -89,6 +89,8 @@ async function onServer(sql: string): Promise<void> {
 export class NodeProcess {
   private child: ChildProcess | undefined;
   private readonly output: string[] = [];
+  /** Lines of output seen since the first start, kept or not. */
+  private linesSeen = 0;
   private exited: Promise<number | null> = Promise.resolve(null);
 
   constructor(readonly spec: NodeSpec) {}
@@ -140,6 +142,7 @@ export class NodeProcess {
       for (const line of chunk.toString().split('\n')) {
         if (line.trim() === '') continue;
         this.output.push(line);
+        this.linesSeen++;
         if (this.output.length > KEPT_LINES) this.output.shift();
       }
     };
@@ -180,6 +183,17 @@ export class NodeProcess {
 
   logs(): string {
     return this.output.join('\n');
+  }
+
+  /** A mark in the output, for `logsSince`: the number of lines seen so far. */
+  logMark(): number {
+    return this.linesSeen;
+  }
+
+  /** The kept lines written after `mark` (from `logMark()`), e.g. since a restart. */
+  logsSince(mark: number): string {
+    const dropped = this.linesSeen - this.output.length;
+    return this.output.slice(Math.max(0, mark - dropped)).join('\n');
   }
 
   async getJson<T = Record<string, unknown>>(

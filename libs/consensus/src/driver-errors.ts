@@ -15,7 +15,7 @@ export class NoLeaderError extends Error {
 
 /**
  * The request may or may not take effect (a timeout, a leader change while it was in flight). Retry
- * with the same idempotency key: the state machine applies a request once.
+ * with the same idempotency key (or a create with the same id): the fleet applies such a request once.
  */
 export class OutcomeUnknownError extends Error {
   readonly retryable = true;

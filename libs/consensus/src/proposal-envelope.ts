@@ -6,7 +6,10 @@ const ID_BYTES = 16;
 
 /** A command as it travels through the log: who proposed it (a unique id) and the payload. */
 export interface ProposalEnvelope {
-  /** Hex id of the request, unique per proposal; the state machine uses it to apply once. */
+  /**
+   * Hex id of the proposal, unique per call: it lets the node that took the request recognise its
+   * entry when it is applied. (A client's retry is a new proposal; idempotency is the command's own.)
+   */
   readonly requestId: string;
   readonly payload: Uint8Array;
 }

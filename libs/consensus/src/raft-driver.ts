@@ -487,11 +487,14 @@ export class RaftDriver {
   }
 
   private onSoftState(state: SoftState): void {
-    const leaderChanged = state.leader !== this.softState.leader;
+    // Only losing a leader matters: learning of one where none was known loses nothing, as nothing
+    // could have been forwarded meanwhile.
+    const leaderLost = this.softState.leader !== '' && state.leader !== this.softState.leader;
     this.softState = state;
-    if (leaderChanged && this.proposals.size > 0) {
+    if (leaderLost && this.proposals.size > 0) {
       // A proposal in flight through the old leader may be lost with it: tell its client now, as
-      // retryable, rather than at its timeout. A retry is safe: the state machine applies a request id once.
+      // retryable, rather than at its timeout. Whether a retry is safe is the command's business: the
+      // fleet's creates carry their mission id and its actions an idempotency key.
       const lost = new OutcomeUnknownError(
         'the leader changed while the request was in flight; retry it',
       );
