@@ -365,13 +365,18 @@ export class RaftDriver {
   private async persist(ready: Ready): Promise<void> {
     const snapshot: Snapshot | undefined = ready.snapshot;
     if (!ready.hardState && ready.entries.length === 0 && !snapshot) return;
+    // The state machine takes the snapshot first (one transaction, with its applied index), then the
+    // log records it: a crash in between leaves a state machine ahead of its log, which only skips
+    // entries it already has, never a log that claims a state the tables do not hold.
+    if (snapshot && snapshot.metadata.index > this.appliedIndex) {
+      await this.options.stateMachine.restore(snapshot.metadata.index, snapshot.data);
+    }
     await this.options.logStore.persist({
       hardState: ready.hardState,
       entries: ready.entries,
       installedSnapshot: snapshot?.metadata,
     });
     if (snapshot) {
-      await this.options.stateMachine.restore(snapshot.metadata.index, snapshot.data);
       this.storage.applySnapshot({ metadata: snapshot.metadata, data: EMPTY });
       this.setApplied(snapshot.metadata.index);
       for (const listener of this.membershipListeners) listener();
