@@ -33,8 +33,9 @@ export interface NodeConfig {
   readonly raftPort: number;
   /**
    * Address peers use to reach this node, from `ADVERTISE_ADDRESS`. Default `NODE_ADDRESS`; when that
-   * is a wildcard (`0.0.0.0`, `::`) and the variable is unset this is `undefined`, and the node picks
-   * an address of its own later. Never a wildcard.
+   * is a wildcard (`0.0.0.0`, `::`) and the variable is unset this is `undefined`: a joining node is
+   * then recorded at the address its join request came from, and a founding node is reached at the
+   * address the others list for it in `PEER_NODES`. Never a wildcard.
    */
   readonly advertiseAddress: string | undefined;
   /**

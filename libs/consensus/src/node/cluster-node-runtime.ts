@@ -166,7 +166,7 @@ export class ClusterNodeRuntime {
           this.driver.status().confState.learners.includes(this.nodeId) || this.isVoter(),
         onMembers: (members) => {
           for (const member of members) {
-            if (member.nodeId === this.nodeId) continue;
+            if (member.nodeId === this.nodeId || WILDCARD_ADDRESSES.has(member.address)) continue;
             this.transport.setPeer({
               nodeId: member.nodeId,
               host: member.address,
