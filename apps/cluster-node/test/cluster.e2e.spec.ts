@@ -139,6 +139,25 @@ describe(
       await awaitAgreement(nodes.slice(0, 3), ['node1', 'node2', 'node3']);
     });
 
+    it('a node that loses its leader reports not ready within two election timeouts', async () => {
+      const [view] = await awaitAgreement(nodes.slice(0, 3), ['node1', 'node2', 'node3']);
+      const follower = nodes.slice(0, 3).find((n) => n.nodeId !== view.leader);
+      assert.ok(follower);
+      assert.equal((await follower.getJson('/health/ready')).status, 200);
+      const others = nodes.slice(0, 3).filter((n) => n !== follower);
+      for (const node of others) node.pause();
+      try {
+        const notReadyMs = await waitFor('the follower to report not ready', 10_000, async () => {
+          return (await follower.getJson('/health/ready')).status === 503;
+        });
+        process.stdout.write(`# not ready ${notReadyMs} ms after its leader and peers stopped\n`);
+        assert.ok(notReadyMs <= 2 * ELECTION_TIMEOUT_MS + 250, `${notReadyMs} ms`);
+      } finally {
+        for (const node of others) node.resume();
+      }
+      await awaitAgreement(nodes.slice(0, 3), ['node1', 'node2', 'node3']);
+    });
+
     it('hands leadership over on SIGTERM, exits 0, and rejoins on restart', async () => {
       const [view] = await awaitAgreement(nodes.slice(0, 3), ['node1', 'node2', 'node3']);
       const leader = nodes.find((n) => n.nodeId === view.leader);
