@@ -21,6 +21,11 @@ export interface ClusterNodeHandle {
   start(): Promise<void>;
   /** Stops gracefully: not ready, hand leadership over, finish requests, close. */
   stop(): Promise<void>;
+  /**
+   * Called if the node stopped its consensus loop by itself (a write to its database failed): it can
+   * no longer take part and should be restarted, which recovers it from what is durable.
+   */
+  onFatal(listener: (error: Error) => void): void;
 }
 
 /** The programmatic form of the original design's configuration (`node_id`, `address`, `port`, peers). */
@@ -76,7 +81,11 @@ export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
   let database: NodeDatabase | undefined;
   let app: INestApplication | undefined;
   let url = '';
+  const fatalListeners: Array<(error: Error) => void> = [];
   return {
+    onFatal(listener) {
+      fatalListeners.push(listener);
+    },
     config,
     get url() {
       return url;
@@ -95,6 +104,12 @@ export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
         dataSource: database.dataSource,
         logger,
         applier: new FleetApplier(),
+      });
+      runtime.driver.onFailure((error) => {
+        logger.error('the consensus loop stopped after a failed write; restart this node', {
+          error: error.message,
+        });
+        for (const listener of fatalListeners) listener(error);
       });
       await runtime.start();
       app = await NestFactory.create(

@@ -37,6 +37,11 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
+  // Crash-only: a node whose database write failed exits, and a supervisor restarts it from its
+  // durable state.
+  node.onFatal(() => {
+    void node.stop().finally(() => process.exit(1));
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   await node.start();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
 import {
   createNodeDatabase,
   dropDatabases,
@@ -307,4 +308,40 @@ describe('bad configuration', { timeout: 60_000 }, () => {
       assert.match(lines[0], pattern);
     });
   }
+});
+
+describe('a node that cannot write to its database', { timeout: 60_000 }, () => {
+  it('stops with exit code 1 rather than serving from a log it can no longer keep', async () => {
+    const node = new NodeProcess({
+      nodeId: 'fragile',
+      httpPort: await freePortPair(),
+      databaseUrl: await createNodeDatabase('fragile'),
+    });
+    try {
+      node.start();
+      await node.waitUntilLive();
+      await waitFor('fragile to lead', 10_000, async () => (await info(node))?.is_leader === true);
+      const name = new URL(node.spec.databaseUrl).pathname.slice(1);
+      const admin = new Client({
+        connectionString: node.spec.databaseUrl.replace(`/${name}`, '/postgres'),
+      });
+      await admin.connect();
+      try {
+        await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+      // The next write fails in the Ready loop.
+      await node.send('POST', '/uavs/u-1/register', {}).catch(() => undefined);
+      const code = await Promise.race([
+        node.waitForExit(),
+        new Promise((resolve) => setTimeout(() => resolve('still running'), 20_000)),
+      ]);
+      assert.equal(code, 1, node.logs());
+      assert.match(node.logs(), /consensus loop stopped/);
+    } finally {
+      await node.kill();
+      await dropDatabases();
+    }
+  });
 });

@@ -88,6 +88,7 @@ export class RaftDriver {
   private nextReadId = 0;
   private readonly roleListeners: Array<(state: SoftState) => void> = [];
   private readonly membershipListeners: Array<() => void> = [];
+  private readonly failureListeners: Array<(error: Error) => void> = [];
   /** When each peer was last heard from (monotonic milliseconds). */
   private readonly lastContact = new Map<NodeId, number>();
 
@@ -154,6 +155,11 @@ export class RaftDriver {
     this.proposals.clear();
     this.reads.clear();
     this.appliedWaiters.length = 0;
+  }
+
+  /** Called once if the node stopped by itself because a write failed: the process should exit. */
+  onFailure(listener: (error: Error) => void): void {
+    this.failureListeners.push(listener);
   }
 
   /** Called after a membership change was applied here (the replicated member list changed). */
@@ -337,8 +343,11 @@ export class RaftDriver {
         if (this.stopped) return;
         // A failed write leaves the core ahead of the disk: this node must not go on.
         this.log('warn', 'stopping: the Ready loop failed', { error: String(error) });
-        this.failure = error instanceof Error ? error : new Error(String(error));
-        void this.stop();
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.failure = failure;
+        void this.stop().then(() => {
+          for (const listener of this.failureListeners) listener(failure);
+        });
       })
       .finally(() => {
         this.processing = false;
