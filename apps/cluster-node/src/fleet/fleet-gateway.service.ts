@@ -11,7 +11,7 @@ import {
 import { DataSource } from 'typeorm';
 import { CLUSTER_RUNTIME, NODE_DATA_SOURCE } from '../cluster/cluster.tokens';
 import { ApiError } from '../common/api-error';
-import { ReadConsistency } from './read-consistency';
+import { parseReadConsistency, ReadConsistency } from './read-consistency';
 
 /** How long a write or a read barrier may wait for the cluster before the client gets a 503. */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -90,6 +90,25 @@ export class FleetGateway {
       await driver.readBarrier(REQUEST_TIMEOUT_MS, consistency.consistency === 'lease');
     }
     this.setHeaders(response, driver.status().stateMachineApplied);
+  }
+
+  /**
+   * One record by id after the requested read barrier: 404 with `notFound` if it does not exist,
+   * otherwise the record with its version as the ETag (the value `If-Match` takes).
+   */
+  async readOne<T extends { version: number }>(
+    query: Readonly<Record<string, unknown>>,
+    response: Response,
+    load: (dataSource: DataSource) => Promise<T | undefined>,
+    notFound: string,
+  ): Promise<T> {
+    const consistency = parseReadConsistency(query);
+    if (Array.isArray(consistency)) throw ApiError.badRequest(consistency);
+    await this.beforeRead(consistency, response);
+    const record = await load(this.dataSource);
+    if (!record) throw new ApiError(HttpStatus.NOT_FOUND, notFound);
+    response.setHeader('ETag', `"${record.version}"`);
+    return record;
   }
 
   /** Milliseconds since this node heard from the leader (0 on the leader); undefined if no leader. */

@@ -20,7 +20,7 @@ import {
 } from '@falconmind/fleet';
 import { ApiError } from '../common/api-error';
 import { FleetGateway } from './fleet-gateway.service';
-import { parseListRequest, parseReadConsistency } from './read-consistency';
+import { parseListRequest } from './read-consistency';
 import { expectedVersion, objectBody } from './request-body';
 
 type MissionAction = 'dispatch' | 'pause' | 'resume' | 'cancel';
@@ -69,13 +69,12 @@ export class MissionsController {
     @Query() query: Record<string, unknown>,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    const consistency = parseReadConsistency(query);
-    if (Array.isArray(consistency)) throw ApiError.badRequest(consistency);
-    await this.fleet.beforeRead(consistency, response);
-    const mission = await getMission(this.fleet.dataSource, id);
-    if (!mission) throw new ApiError(HttpStatus.NOT_FOUND, `mission ${id} does not exist`);
-    response.setHeader('ETag', `"${mission.version}"`);
-    return mission;
+    return this.fleet.readOne(
+      query,
+      response,
+      (db) => getMission(db, id),
+      `mission ${id} does not exist`,
+    );
   }
 
   @Delete(':id')

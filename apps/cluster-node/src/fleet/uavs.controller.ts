@@ -14,7 +14,7 @@ import type { Response } from 'express';
 import { FleetCommandDraft, getUav, listUavs, parseListUavsQuery } from '@falconmind/fleet';
 import { ApiError } from '../common/api-error';
 import { FleetGateway } from './fleet-gateway.service';
-import { parseListRequest, parseReadConsistency } from './read-consistency';
+import { parseListRequest } from './read-consistency';
 import { expectedVersion, objectBody } from './request-body';
 import { HeartbeatReport, UavStateSync } from './uav-state-sync.service';
 
@@ -42,13 +42,12 @@ export class UavsController {
     @Query() query: Record<string, unknown>,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    const consistency = parseReadConsistency(query);
-    if (Array.isArray(consistency)) throw ApiError.badRequest(consistency);
-    await this.fleet.beforeRead(consistency, response);
-    const uav = await getUav(this.fleet.dataSource, id);
-    if (!uav) throw new ApiError(HttpStatus.NOT_FOUND, `UAV ${id} is not registered`);
-    response.setHeader('ETag', `"${uav.version}"`);
-    return uav;
+    return this.fleet.readOne(
+      query,
+      response,
+      (db) => getUav(db, id),
+      `UAV ${id} is not registered`,
+    );
   }
 
   @Post(':id/register')
