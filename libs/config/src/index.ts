@@ -4,6 +4,15 @@
  */
 export { LOG_LEVELS, NODE_CONFIG_DEFAULTS } from './node-config';
 export type { LogLevel, NodeConfig, PeerNode } from './node-config';
+export { DISCOVERY_KINDS } from './discovery-config';
+export type {
+  ConsulDiscoveryConfig,
+  DiscoveryConfig,
+  DiscoveryKind,
+  EtcdDiscoveryConfig,
+  EtcdTlsFiles,
+  StaticDiscoveryConfig,
+} from './discovery-config';
 export { loadNodeConfig } from './load-node-config';
 export type { Environment } from './load-node-config';
 export {

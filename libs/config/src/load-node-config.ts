@@ -1,4 +1,5 @@
 import { ConfigProblem, ConfigValidationError } from './config-validation-error';
+import { parseBootstrapExpect, parseDiscoveryConfig } from './discovery-config';
 import { LOG_LEVELS, LogLevel, NODE_CONFIG_DEFAULTS, NodeConfig } from './node-config';
 import { parsePeerNodes } from './peer-nodes';
 import {
@@ -117,6 +118,26 @@ export function loadNodeConfig(env: Environment): NodeConfig {
   const listed = parsePeerNodes(rawPeers, report);
   const peers = listed?.filter((peer) => peer.nodeId !== nodeId);
 
+  // Discovery: with etcd or Consul the peers come from the store, never from PEER_NODES.
+  const discovery = parseDiscoveryConfig(text, report);
+  if (discovery !== undefined && discovery.kind !== 'static') {
+    if (rawNodeId === undefined) {
+      report(
+        'NODE_ID',
+        undefined,
+        `a node id of ${ID_EXPECTED} (required with DISCOVERY=${discovery.kind})`,
+      );
+    }
+    if (peers !== undefined && peers.length > 0) {
+      report(
+        'PEER_NODES',
+        rawPeers,
+        `to be unset with DISCOVERY=${discovery.kind}: the peers are found through discovery`,
+      );
+    }
+  }
+  const bootstrapExpect = parseBootstrapExpect(text, discovery, report);
+
   // Storage.
   const rawDatabaseUrl = text('DATABASE_URL');
   let databaseUrl = rawDatabaseUrl;
@@ -221,6 +242,8 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     raftPort: raftPort!,
     advertiseAddress,
     peers: Object.freeze(peers!),
+    discovery: discovery!,
+    bootstrapExpect,
     databaseUrl,
     dataDir: dataDir!,
     clusterId: clusterId!,

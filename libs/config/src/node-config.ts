@@ -1,3 +1,5 @@
+import type { DiscoveryConfig } from './discovery-config';
+
 /** Verbosity of the node's log, from least to most selective. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -43,6 +45,18 @@ export interface NodeConfig {
    * an optional `"raft_port"`. An entry whose `node_id` is this node's is dropped. Default: no peers.
    */
   readonly peers: readonly PeerNode[];
+  /**
+   * How the node finds its peers, from `DISCOVERY` (`static`, `etcd` or `consul`; default `static`)
+   * and the variables of that kind (`ETCD_*`, `CONSUL_HTTP_*`). With etcd or Consul, `NODE_ID` is
+   * required and `PEER_NODES` must be unset.
+   */
+  readonly discovery: DiscoveryConfig;
+  /**
+   * From `BOOTSTRAP_EXPECT` (1..9, etcd or Consul only): a fresh node waits until this many nodes are
+   * registered, then exactly one initial membership is chosen. Unset: the node only joins a cluster
+   * that already formed.
+   */
+  readonly bootstrapExpect: number | undefined;
   /**
    * PostgreSQL connection URL (`postgres://` or `postgresql://`), from `DATABASE_URL`. `undefined`
    * means the embedded database, for development.
