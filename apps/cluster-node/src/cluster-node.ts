@@ -123,6 +123,11 @@ export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
         raftPort: config.raftPort,
         database: database.embedded ? 'embedded' : 'DATABASE_URL',
       });
+      if (config.plantedBug) {
+        logger.warn('FALCONMIND_PLANTED_BUG is set: this node breaks its guarantees on purpose', {
+          bug: config.plantedBug,
+        });
+      }
     },
     async stop() {
       app?.get(RaftHealthIndicator).startDraining();

@@ -125,3 +125,30 @@ describe('loadNodeConfig: discovery', () => {
     });
   }
 });
+
+describe('loadNodeConfig: RAFT_PEER_ROUTES and FALCONMIND_PLANTED_BUG', () => {
+  it('reads routes to peers', () => {
+    const config = loadNodeConfig({
+      RAFT_PEER_ROUTES: '{"node-2":"127.0.0.1:4001","node-3":"[::1]:4002"}',
+    });
+    assert.deepEqual(config.peerRoutes, {
+      'node-2': { host: '127.0.0.1', port: 4001 },
+      'node-3': { host: '::1', port: 4002 },
+    });
+    assert.deepEqual(loadNodeConfig({}).peerRoutes, {});
+  });
+
+  for (const raw of ['[]', '{"n2":"host"}', '{"n2":"h:99999"}', '{"bad id":"h:1"}', 'nope']) {
+    it(`refuses RAFT_PEER_ROUTES=${raw}`, () => {
+      const [line] = problems({ RAFT_PEER_ROUTES: raw });
+      assert.match(line, /^config: RAFT_PEER_ROUTES=.* is invalid: expected a JSON object/);
+    });
+  }
+
+  it('knows the planted bugs and refuses others', () => {
+    assert.equal(loadNodeConfig({ FALCONMIND_PLANTED_BUG: 'stale-read' }).plantedBug, 'stale-read');
+    assert.deepEqual(problems({ FALCONMIND_PLANTED_BUG: 'eat-data' }), [
+      'config: FALCONMIND_PLANTED_BUG="eat-data" is invalid: expected unset, or one of stale-read',
+    ]);
+  });
+});

@@ -170,6 +170,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       peers: [],
       discovery: { kind: 'static' },
       bootstrapExpect: undefined,
+      peerRoutes: {},
       databaseUrl: undefined,
       dataDir: './data/node-1',
       clusterId: 'falconmind',
@@ -181,6 +182,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       uavSyncIntervalMs: 1000,
       uavOfflineAfterS: 60,
       logLevel: 'info',
+      plantedBug: undefined,
     } satisfies NodeConfig);
   });
 
@@ -222,6 +224,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       peers: [{ nodeId: 'node2', address: '10.0.0.6', port: 9000, raftPort: 9100 }],
       discovery: { kind: 'static' },
       bootstrapExpect: undefined,
+      peerRoutes: {},
       databaseUrl: 'postgresql://falcon:pw@db:5432/node1',
       dataDir: '/var/lib/falconmind',
       clusterId: 'eu-west.1',
@@ -233,6 +236,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       uavSyncIntervalMs: 250,
       uavOfflineAfterS: 5,
       logLevel: 'debug',
+      plantedBug: undefined,
     } satisfies NodeConfig);
   });
 

@@ -1,7 +1,15 @@
 import { ConfigProblem, ConfigValidationError } from './config-validation-error';
 import { parseBootstrapExpect, parseDiscoveryConfig } from './discovery-config';
-import { LOG_LEVELS, LogLevel, NODE_CONFIG_DEFAULTS, NodeConfig } from './node-config';
+import {
+  LOG_LEVELS,
+  LogLevel,
+  NODE_CONFIG_DEFAULTS,
+  NodeConfig,
+  PLANTED_NODE_BUGS,
+  PlantedNodeBug,
+} from './node-config';
 import { parsePeerNodes } from './peer-nodes';
+import { parsePeerRoutes } from './peer-routes';
 import {
   HOST_EXPECTED,
   ID_EXPECTED,
@@ -137,6 +145,7 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     }
   }
   const bootstrapExpect = parseBootstrapExpect(text, discovery, report);
+  const peerRoutes = parsePeerRoutes(text('RAFT_PEER_ROUTES'), report);
 
   // Storage.
   const rawDatabaseUrl = text('DATABASE_URL');
@@ -227,6 +236,12 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     'an integer number of seconds in 1..86400',
   );
 
+  const rawBug = text('FALCONMIND_PLANTED_BUG');
+  if (rawBug !== undefined && !(PLANTED_NODE_BUGS as readonly string[]).includes(rawBug)) {
+    report('FALCONMIND_PLANTED_BUG', rawBug, `unset, or one of ${PLANTED_NODE_BUGS.join(', ')}`);
+  }
+  const plantedBug = rawBug as PlantedNodeBug | undefined;
+
   const rawLogLevel = text('LOG_LEVEL');
   const logLevel = (rawLogLevel?.toLowerCase() ?? NODE_CONFIG_DEFAULTS.logLevel) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -244,6 +259,7 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     peers: Object.freeze(peers!),
     discovery: discovery!,
     bootstrapExpect,
+    peerRoutes: peerRoutes!,
     databaseUrl,
     dataDir: dataDir!,
     clusterId: clusterId!,
@@ -255,6 +271,7 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     uavSyncIntervalMs: uavSyncIntervalMs!,
     uavOfflineAfterS: uavOfflineAfterS!,
     logLevel,
+    plantedBug,
   });
 }
 

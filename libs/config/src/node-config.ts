@@ -4,6 +4,13 @@ import type { DiscoveryConfig } from './discovery-config';
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/**
+ * Faults a node can be told to commit on purpose, so that the chaos harness proves it catches them.
+ * `stale-read`: linearizable reads are answered locally, without ReadIndex.
+ */
+export const PLANTED_NODE_BUGS = ['stale-read'] as const;
+export type PlantedNodeBug = (typeof PLANTED_NODE_BUGS)[number];
+
 /** Another member of the cluster, one element of `PEER_NODES`. */
 export interface PeerNode {
   /** The peer's `NODE_ID` (`node_id`). */
@@ -58,6 +65,12 @@ export interface NodeConfig {
    */
   readonly bootstrapExpect: number | undefined;
   /**
+   * From `RAFT_PEER_ROUTES`: a JSON object `{"<node_id>": "host:port"}`. This node dials those Raft
+   * addresses for those peers instead of the addresses the member list advertises (a proxy, a NAT,
+   * or the chaos harness's fault-injecting links). Default: none.
+   */
+  readonly peerRoutes: Readonly<Record<string, { readonly host: string; readonly port: number }>>;
+  /**
    * PostgreSQL connection URL (`postgres://` or `postgresql://`), from `DATABASE_URL`. `undefined`
    * means the embedded database, for development.
    */
@@ -89,6 +102,11 @@ export interface NodeConfig {
   readonly uavOfflineAfterS: number;
   /** From `LOG_LEVEL`: `debug`, `info`, `warn` or `error` (any case). Default `info`. */
   readonly logLevel: LogLevel;
+  /**
+   * From `FALCONMIND_PLANTED_BUG`, for tests only: makes the node break a guarantee on purpose
+   * (see {@link PLANTED_NODE_BUGS}). Never set it in production.
+   */
+  readonly plantedBug: PlantedNodeBug | undefined;
 }
 
 /** The defaults of every variable that has a fixed one. */

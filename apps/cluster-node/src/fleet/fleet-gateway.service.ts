@@ -1,3 +1,4 @@
+import { NODE_CONFIG, NodeConfig } from '@falconmind/config';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -26,6 +27,7 @@ export class FleetGateway {
   constructor(
     @Inject(CLUSTER_RUNTIME) private readonly runtime: ClusterNodeRuntime,
     @Inject(NODE_DATA_SOURCE) readonly dataSource: DataSource,
+    @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
   /** Validates, proposes and waits for the command; returns what applying it produced. */
@@ -86,7 +88,7 @@ export class FleetGateway {
           { retryable: true, last_contact_ms: lastContact ?? null },
         );
       }
-    } else {
+    } else if (this.config.plantedBug !== 'stale-read') {
       await driver.readBarrier(REQUEST_TIMEOUT_MS, consistency.consistency === 'lease');
     }
     this.setHeaders(response, driver.status().stateMachineApplied);

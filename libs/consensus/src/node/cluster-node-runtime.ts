@@ -142,7 +142,7 @@ export class ClusterNodeRuntime {
     // Peers from the configuration are where to reach the cluster at first; the replicated member
     // list takes over as soon as this node has applied it.
     for (const peer of config.peers) {
-      this.transport.setPeer({ nodeId: peer.nodeId, host: peer.address, raftPort: peer.raftPort });
+      this.dialPeer(peer.nodeId, peer.address, peer.raftPort);
     }
     this.driver.onMembershipApplied(() => void this.refreshMembers());
     await this.driver.start();
@@ -167,11 +167,7 @@ export class ClusterNodeRuntime {
         onMembers: (members) => {
           for (const member of members) {
             if (member.nodeId === this.nodeId || WILDCARD_ADDRESSES.has(member.address)) continue;
-            this.transport.setPeer({
-              nodeId: member.nodeId,
-              host: member.address,
-              raftPort: member.raftPort,
-            });
+            this.dialPeer(member.nodeId, member.address, member.raftPort);
           }
         },
       });
@@ -394,12 +390,16 @@ export class ClusterNodeRuntime {
       // address its peers were configured with.
       if (member.nodeId === this.nodeId || !member.address || !member.raftPort) continue;
       if (WILDCARD_ADDRESSES.has(member.address)) continue;
-      this.transport.setPeer({
-        nodeId: member.nodeId,
-        host: member.address,
-        raftPort: member.raftPort,
-      });
+      this.dialPeer(member.nodeId, member.address, member.raftPort);
     }
+  }
+
+  /** Points the transport at a peer: at its route from `RAFT_PEER_ROUTES` when one is configured. */
+  private dialPeer(nodeId: NodeId, host: string, raftPort: number): void {
+    const route = this.options.config.peerRoutes[nodeId];
+    this.transport.setPeer(
+      route ? { nodeId, host: route.host, raftPort: route.port } : { nodeId, host, raftPort },
+    );
   }
 
   /** On the leader: a learner whose log is close enough to the commit index becomes a voter. */
