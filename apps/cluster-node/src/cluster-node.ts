@@ -12,6 +12,8 @@ import { FLEET_MIGRATIONS, FleetApplier } from '@falconmind/fleet';
 import { AppModule } from './app.module';
 import { RaftHealthIndicator } from './health/raft.health';
 import { NodeLogger } from './node-logger';
+import { NODE_VERSION } from './node-version';
+import { setupOpenApi } from './openapi/setup-openapi';
 
 /** A running (or ready to run) cluster node. */
 export interface ClusterNodeHandle {
@@ -116,6 +118,7 @@ export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
         AppModule.forRoot({ config, dataSource: database.dataSource, runtime, logger }),
         { logger, abortOnError: false },
       );
+      setupOpenApi(app, NODE_VERSION);
       await app.listen(config.nodePort, config.nodeAddress);
       url = `http://${config.nodeAddress.includes(':') ? `[${config.nodeAddress}]` : config.nodeAddress}:${config.nodePort}`;
       logger.info('cluster node started', {

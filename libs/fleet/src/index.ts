@@ -64,3 +64,4 @@ export {
   parseListUavsQuery,
 } from './queries';
 export type { FleetQueryable, ListMissionsQuery, ListUavsQuery, Page } from './queries';
+export * from './api';

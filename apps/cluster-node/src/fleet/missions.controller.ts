@@ -12,16 +12,41 @@ import {
   Res,
 } from '@nestjs/common';
 import type { Response } from 'express';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
+  CREATE_MISSION_REQUEST,
   getMission,
   listMissions,
+  MISSION_ACTION_REQUEST,
+  MISSION_PAGE_RESPONSE,
+  MISSION_PROGRESS_REQUEST,
+  MISSION_RESPONSE,
+  MISSION_STATES,
+  MISSION_TYPES,
   parseListMissionsQuery,
   FleetCommandDraft,
 } from '@falconmind/fleet';
 import { ApiError } from '../common/api-error';
 import { FleetGateway } from './fleet-gateway.service';
 import { parseListRequest } from './read-consistency';
-import { expectedVersion, objectBody } from './request-body';
+import { checkedBody, expectedVersion } from './request-body';
+import {
+  ApiAnswers,
+  ApiChangeHeaders,
+  ApiJsonBody,
+  ApiReadConsistency,
+} from '../openapi/api-decorators';
+
+const READ_ERRORS: ReadonlyArray<[number, string]> = [
+  [400, 'a bad query parameter, named in details'],
+  [503, 'no leader reachable for a linearizable read, or too stale'],
+];
+const CHANGE_ERRORS: ReadonlyArray<[number, string]> = [
+  [400, 'bad input, each field named in details; nothing was proposed'],
+  [404, 'no such mission'],
+  [409, 'refused by the state machine (lifecycle, If-Match version, idempotency conflict)'],
+  [503, 'no leader: retry'],
+];
 
 type MissionAction = 'dispatch' | 'pause' | 'resume' | 'cancel';
 
@@ -33,11 +58,20 @@ const ACTION_COMMANDS = {
 } as const;
 
 /** Missions: the original FalconMind Cluster Center paths, any node. */
+@ApiTags('missions')
 @Controller('missions')
 export class MissionsController {
   constructor(private readonly fleet: FleetGateway) {}
 
   @Get()
+  @ApiOperation({ summary: 'List missions, by priority then creation' })
+  @ApiQuery({ name: 'state', required: false, enum: [...MISSION_STATES] })
+  @ApiQuery({ name: 'mission_type', required: false, enum: [...MISSION_TYPES] })
+  @ApiQuery({ name: 'uav_id', required: false, description: 'missions whose uav_list holds it' })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: '1..500, default 50' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page' })
+  @ApiReadConsistency()
+  @ApiAnswers(200, 'one page of missions', MISSION_PAGE_RESPONSE, READ_ERRORS)
   async list(
     @Query() query: Record<string, unknown>,
     @Res({ passthrough: true }) response: Response,
@@ -48,12 +82,16 @@ export class MissionsController {
   }
 
   @Post()
+  @ApiOperation({ summary: 'Create a mission (through the Raft log)' })
+  @ApiJsonBody(CREATE_MISSION_REQUEST)
+  @ApiChangeHeaders()
+  @ApiAnswers(201, 'the mission (the existing one for a retry)', MISSION_RESPONSE, CHANGE_ERRORS)
   async create(
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    const fields = objectBody(body);
+    const fields = checkedBody(CREATE_MISSION_REQUEST, body);
     const draft = {
       ...fields,
       type: 'CreateMission',
@@ -64,6 +102,9 @@ export class MissionsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One mission; its version is the ETag' })
+  @ApiReadConsistency()
+  @ApiAnswers(200, 'the mission', MISSION_RESPONSE, [...READ_ERRORS, [404, 'no such mission']])
   async get(
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
@@ -78,6 +119,9 @@ export class MissionsController {
   }
 
   @Delete(':id')
+  @ApiOperation({ summary: 'Delete a mission that is not running' })
+  @ApiChangeHeaders()
+  @ApiAnswers(200, 'the deleted mission', MISSION_RESPONSE, CHANGE_ERRORS)
   async remove(
     @Param('id') id: string,
     @Headers('if-match') ifMatch: string | undefined,
@@ -92,6 +136,10 @@ export class MissionsController {
 
   @Post(':id/progress')
   @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Progress from the UAV side: RUNNING → SUCCEEDED | FAILED' })
+  @ApiJsonBody(MISSION_PROGRESS_REQUEST)
+  @ApiChangeHeaders()
+  @ApiAnswers(200, 'the mission', MISSION_RESPONSE, CHANGE_ERRORS)
   async progress(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -99,7 +147,7 @@ export class MissionsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    const fields = objectBody(body);
+    const fields = checkedBody(MISSION_PROGRESS_REQUEST, body);
     return this.fleet.execute(
       this.actionDraft('ReportMissionProgress', id, fields, ifMatch, idempotencyKey),
       response,
@@ -108,6 +156,11 @@ export class MissionsController {
 
   @Post(':id/:action')
   @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Dispatch, pause, resume or cancel a mission' })
+  @ApiParam({ name: 'action', enum: Object.keys(ACTION_COMMANDS) })
+  @ApiJsonBody(MISSION_ACTION_REQUEST, false)
+  @ApiChangeHeaders()
+  @ApiAnswers(200, 'the mission', MISSION_RESPONSE, CHANGE_ERRORS)
   async act(
     @Param('id') id: string,
     @Param('action') action: string,
@@ -122,7 +175,7 @@ export class MissionsController {
         `no action ${action}: use dispatch, pause, resume, cancel or progress`,
       );
     }
-    const fields = objectBody(body);
+    const fields = checkedBody(MISSION_ACTION_REQUEST, body);
     const type = ACTION_COMMANDS[action as MissionAction];
     return this.fleet.execute(
       this.actionDraft(type, id, fields, ifMatch, idempotencyKey),

@@ -11,7 +11,7 @@ export interface ReadConsistency {
   readonly minIndex?: number;
 }
 
-const CONSISTENCIES: readonly Consistency[] = ['linearizable', 'lease', 'stale'];
+export const CONSISTENCIES: readonly Consistency[] = ['linearizable', 'lease', 'stale'];
 
 function nonNegativeInteger(value: unknown): number | undefined {
   if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return undefined;

@@ -1,3 +1,4 @@
+import { checkRequestBody, JsonSchema } from '@falconmind/fleet';
 import { ApiError, FieldProblem } from '../common/api-error';
 
 /** Fields the cluster sets itself; a client that sends them gets a 400 rather than being ignored. */
@@ -16,6 +17,17 @@ export function objectBody(body: unknown): Record<string, unknown> {
   }));
   if (problems.length > 0) throw ApiError.badRequest(problems);
   return record;
+}
+
+/**
+ * The body checked against the schema the OpenAPI document shows for it: 400 naming every bad
+ * field, before anything is proposed. An absent body counts as `{}`.
+ */
+export function checkedBody(schema: JsonSchema, body: unknown): Record<string, unknown> {
+  const fields = objectBody(body);
+  const problems = checkRequestBody(schema, fields);
+  if (problems.length > 0) throw ApiError.badRequest(problems);
+  return fields;
 }
 
 /** `If-Match: <version>` (quotes allowed) as the expected version of the record; undefined if absent. */

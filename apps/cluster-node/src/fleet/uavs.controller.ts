@@ -11,14 +11,38 @@ import {
   Res,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import { FleetCommandDraft, getUav, listUavs, parseListUavsQuery } from '@falconmind/fleet';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  FleetCommandDraft,
+  getUav,
+  HEARTBEAT_ACCEPTED_RESPONSE,
+  listUavs,
+  parseListUavsQuery,
+  REGISTER_UAV_REQUEST,
+  UAV_HEARTBEAT_REQUEST,
+  UAV_PAGE_RESPONSE,
+  UAV_RESPONSE,
+  UAV_STATUSES,
+} from '@falconmind/fleet';
 import { ApiError } from '../common/api-error';
 import { FleetGateway } from './fleet-gateway.service';
 import { parseListRequest } from './read-consistency';
-import { expectedVersion, objectBody } from './request-body';
+import { checkedBody, expectedVersion } from './request-body';
+import {
+  ApiAnswers,
+  ApiChangeHeaders,
+  ApiJsonBody,
+  ApiReadConsistency,
+} from '../openapi/api-decorators';
+
+const READ_ERRORS: ReadonlyArray<[number, string]> = [
+  [400, 'a bad query parameter, named in details'],
+  [503, 'no leader reachable for a linearizable read, or too stale'],
+];
 import { HeartbeatReport, UavStateSync } from './uav-state-sync.service';
 
 /** UAVs: registration through Raft (strong); heartbeats synced periodically (eventual). */
+@ApiTags('uavs')
 @Controller('uavs')
 export class UavsController {
   constructor(
@@ -27,6 +51,12 @@ export class UavsController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'List UAVs' })
+  @ApiQuery({ name: 'status', required: false, enum: [...UAV_STATUSES] })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: '1..500, default 50' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'next_cursor of the previous page' })
+  @ApiReadConsistency()
+  @ApiAnswers(200, 'one page of UAVs', UAV_PAGE_RESPONSE, READ_ERRORS)
   async list(
     @Query() query: Record<string, unknown>,
     @Res({ passthrough: true }) response: Response,
@@ -37,6 +67,9 @@ export class UavsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One UAV; its version is the ETag' })
+  @ApiReadConsistency()
+  @ApiAnswers(200, 'the UAV', UAV_RESPONSE, [...READ_ERRORS, [404, 'not registered']])
   async get(
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
@@ -52,6 +85,14 @@ export class UavsController {
 
   @Post(':id/register')
   @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Register a UAV or update its registration (through the Raft log)' })
+  @ApiJsonBody(REGISTER_UAV_REQUEST, false)
+  @ApiChangeHeaders()
+  @ApiAnswers(200, 'the UAV', UAV_RESPONSE, [
+    [400, 'bad input, each field named in details; nothing was proposed'],
+    [409, 'If-Match version or idempotency conflict'],
+    [503, 'no leader: retry'],
+  ])
   async register(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -59,7 +100,7 @@ export class UavsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    const fields = objectBody(body);
+    const fields = checkedBody(REGISTER_UAV_REQUEST, body);
     const version = expectedVersion(ifMatch, fields);
     const draft = {
       ...fields,
@@ -73,8 +114,14 @@ export class UavsController {
 
   @Post(':id/heartbeat')
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'A heartbeat or state report: kept in memory, synced periodically' })
+  @ApiJsonBody(UAV_HEARTBEAT_REQUEST, false)
+  @ApiAnswers(202, 'accepted', HEARTBEAT_ACCEPTED_RESPONSE, [
+    [400, 'bad input, each field named in details'],
+    [404, 'not registered'],
+  ])
   async heartbeat(@Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    const fields = objectBody(body);
+    const fields = checkedBody(UAV_HEARTBEAT_REQUEST, body);
     if (!(await getUav(this.fleet.dataSource, id))) {
       throw new ApiError(
         HttpStatus.NOT_FOUND,
