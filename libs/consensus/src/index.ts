@@ -26,3 +26,5 @@ export type {
   MemberStatus,
 } from './node/cluster-node-runtime';
 export { CLUSTER_SECRET_HEADER } from './node/join-cluster';
+export { FileSnapshotStore, MemorySnapshotStore, writeSnapshotImage } from './snapshot-store';
+export type { SnapshotImageWriter, SnapshotStore } from './snapshot-store';

@@ -20,6 +20,7 @@ import { randomInt } from 'node:crypto';
 import { DriverStoppedError, NoLeaderError, OutcomeUnknownError } from './driver-errors';
 import { RaftLogStore } from './log-store';
 import { decodeEnvelope, encodeEnvelope, newRequestId } from './proposal-envelope';
+import { MemorySnapshotStore, SnapshotStore, writeSnapshotImage } from './snapshot-store';
 import { ApplyOutcome, StateMachine } from './state-machine';
 import { MonotonicTicker } from './ticker';
 import { PeerTransport } from './transport';
@@ -39,6 +40,11 @@ export interface RaftDriverOptions {
   readonly heartbeatTicks: number;
   /** Take a snapshot and truncate the log when it holds this many entries past the last snapshot. */
   readonly snapshotThreshold: number;
+  /**
+   * Where snapshot images are written, sent from and received into; the transport must share it.
+   * Default: in memory (tests); a node uses files under its DATA_DIR.
+   */
+  readonly snapshotStore?: SnapshotStore;
   readonly logger: RaftLogger;
   /** Election jitter; a cryptographically seeded generator by default. */
   readonly random?: RandomSource;
@@ -92,7 +98,10 @@ export class RaftDriver {
   /** When each peer was last heard from (monotonic milliseconds). */
   private readonly lastContact = new Map<NodeId, number>();
 
+  private readonly snapshotStore: SnapshotStore;
+
   constructor(private readonly options: RaftDriverOptions) {
+    this.snapshotStore = options.snapshotStore ?? new MemorySnapshotStore();
     this.ticker = new MonotonicTicker(options.tickMs, (ticks) => this.onTicks(ticks));
   }
 
@@ -378,8 +387,12 @@ export class RaftDriver {
     // log records it: a crash in between leaves a state machine ahead of its log, which only skips
     // entries it already has, never a log that claims a state the tables do not hold.
     if (snapshot && snapshot.metadata.index > this.appliedIndex) {
-      await this.options.stateMachine.restore(snapshot.metadata.index, snapshot.data);
+      await this.options.stateMachine.restore(
+        snapshot.metadata.index,
+        this.snapshotStore.chunks(snapshot.data),
+      );
     }
+    if (snapshot) await this.snapshotStore.release(snapshot.data);
     await this.options.logStore.persist({
       hardState: ready.hardState,
       entries: ready.entries,
@@ -440,20 +453,23 @@ export class RaftDriver {
         cached.snapshot.metadata.index >= this.storage.firstIndex() - 1;
       let snapshot = reusable ? cached.snapshot : undefined;
       if (!snapshot) {
-        const image = await this.options.stateMachine.snapshot();
-        const term = this.core.termAt(image.index);
-        if (term === undefined) throw new Error(`no term for snapshot index ${image.index}`);
-        const metadata = {
-          index: image.index,
-          term,
-          confState: this.core.confStateAt(image.index),
-        };
-        snapshot = { metadata, data: image.data };
+        let index = 0;
+        const ref = await writeSnapshotImage(this.snapshotStore, async (sink) => {
+          index = await this.options.stateMachine.snapshot(sink);
+        });
+        const term = this.core.termAt(index);
+        if (term === undefined) {
+          await this.snapshotStore.release(ref);
+          throw new Error(`no term for snapshot index ${index}`);
+        }
+        const metadata = { index, term, confState: this.core.confStateAt(index) };
+        snapshot = { metadata, data: ref };
+        if (cached) await this.snapshotStore.release(cached.snapshot.data);
         this.snapshotsSent.set(message.to, { at: performance.now(), snapshot });
         this.log('info', 'sending a snapshot', {
           to: message.to,
-          index: image.index,
-          bytes: image.data.byteLength,
+          index,
+          bytes: await this.snapshotStore.size(ref),
         });
       }
       this.options.transport.send({ ...message, snapshot });
@@ -485,17 +501,18 @@ export class RaftDriver {
 
   private async compact(): Promise<void> {
     const started = performance.now();
-    const image = await this.options.stateMachine.snapshot();
-    if (this.stopped) return;
-    const term = this.core.termAt(image.index);
-    if (term === undefined || image.index < this.storage.firstIndex()) return;
-    const metadata = { index: image.index, term, confState: this.core.confStateAt(image.index) };
+    // The state machine's tables are durable up to the applied index: they are the snapshot. The log
+    // keeps only its metadata; an image is made when a follower needs one (sendSnapshot).
+    const index = this.appliedIndex;
+    const term = this.core.termAt(index);
+    if (term === undefined || index < this.storage.firstIndex()) return;
+    const metadata = { index, term, confState: this.core.confStateAt(index) };
     await this.options.logStore.compact(metadata);
-    // The image itself stays in the state machine's tables; the log keeps the metadata.
-    this.storage.createSnapshot(image.index, metadata.confState, EMPTY);
-    this.storage.compact(image.index);
+    if (this.stopped) return;
+    this.storage.createSnapshot(index, metadata.confState, EMPTY);
+    this.storage.compact(index);
     this.log('info', 'compacted the log with a snapshot', {
-      index: image.index,
+      index,
       ms: Math.round(performance.now() - started),
     });
   }

@@ -14,8 +14,11 @@ export interface StateMachine {
   appliedIndex(): Promise<number>;
   /** Applies `entries` (consecutive, starting right after the applied index) atomically. */
   apply(entries: readonly Entry[]): Promise<readonly ApplyOutcome[]>;
-  /** A consistent image of the state at the applied index. */
-  snapshot(): Promise<{ readonly index: number; readonly data: Uint8Array }>;
-  /** Replaces the whole state with `data`, taken at `index`, in one transaction. */
-  restore(index: number, data: Uint8Array): Promise<void>;
+  /**
+   * Writes a consistent image of the state at the applied index to `sink`, a chunk at a time (the
+   * whole image is never held in memory), and returns that index.
+   */
+  snapshot(sink: (chunk: Uint8Array) => Promise<void>): Promise<number>;
+  /** Replaces the whole state with the image read from `image`, taken at `index`, in one transaction. */
+  restore(index: number, image: AsyncIterable<Uint8Array>): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { CONSENSUS_ENTITIES, CONSENSUS_MIGRATIONS } from './node-migrations';
 import { encodeEnvelope, newRequestId } from './proposal-envelope';
 import { TestDatabase } from './testing/test-database';
 import { CommandApplier, TypeormStateMachine } from './typeorm-state-machine';
+import { captureSnapshot } from './testing/captured-snapshot';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -95,16 +96,50 @@ describe('TypeormStateMachine', () => {
         ['b', 'voter', 9002],
       ],
     );
-    const image = await machine.snapshot();
+    const image = await captureSnapshot(machine);
     assert.equal(image.index, 6);
     const copy = new TypeormStateMachine(target.dataSource, notesApplier);
     await copy.apply([note(1, 'stale', 'row')]);
-    await copy.restore(image.index, image.data);
+    await copy.restore(image.index, image.replay());
     assert.equal(await copy.appliedIndex(), 6);
     assert.deepEqual(await copy.members(), members);
     assert.deepEqual(await target.dataSource.query('SELECT key, value FROM notes ORDER BY key'), [
       { key: 'x', value: '1' },
     ]);
+  });
+
+  it('streams a snapshot in batches of rows and restores it from any chunking', async () => {
+    const big = await openDatabase();
+    const copy = await openDatabase();
+    try {
+      const machine = new TypeormStateMachine(big.dataSource, notesApplier);
+      const entries = Array.from({ length: 1234 }, (_, i) =>
+        note(i + 1, `key-${i}`, `déjà vu ✈ ${i} ${'x'.repeat(i % 50)}`),
+      );
+      await machine.apply(entries);
+      const image = await captureSnapshot(machine);
+      assert.equal(image.index, 1234);
+      // A header, then one chunk per batch of 500 rows: never the whole table at once.
+      assert.equal(image.chunks.length, 1 + 3);
+      const bytes = Buffer.concat(image.chunks);
+      /** The image again in 7-byte pieces, splitting lines and multi-byte characters. */
+      async function* sevenBytesAtATime(): AsyncIterable<Uint8Array> {
+        for (let offset = 0; offset < bytes.length; offset += 7) {
+          yield await Promise.resolve(bytes.subarray(offset, offset + 7));
+        }
+      }
+      const restored = new TypeormStateMachine(copy.dataSource, notesApplier);
+      await restored.restore(1234, sevenBytesAtATime());
+      assert.equal(await restored.appliedIndex(), 1234);
+      const dump = (db: TestDatabase) =>
+        db.dataSource.query('SELECT key, value FROM notes ORDER BY key');
+      assert.deepEqual(await dump(copy), await dump(big));
+      await assert.rejects(restored.restore(999, image.replay()), /does not match index 999/);
+      assert.equal(await restored.appliedIndex(), 1234, 'a refused image changes nothing');
+    } finally {
+      await big.drop();
+      await copy.drop();
+    }
   });
 
   it('applies a batch all or nothing: a failing command leaves the index and the tables as they were', async () => {

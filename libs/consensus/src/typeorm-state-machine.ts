@@ -18,14 +18,36 @@ export interface CommandApplier {
 /** The tables of the node's own replicated state. */
 const NODE_TABLES = ['cluster_members'] as const;
 
-interface SnapshotImage {
-  readonly format: 1;
+/** The first line of an image; each further line is `{"table", "rows": [...]}`. */
+interface SnapshotHeader {
+  readonly format: typeof SNAPSHOT_FORMAT;
   readonly index: number;
-  readonly tables: Record<string, unknown[]>;
+  readonly tables: readonly string[];
 }
 
+const SNAPSHOT_FORMAT = 2;
+/** Rows per line of an image (and per INSERT when restoring). */
+const SNAPSHOT_BATCH_ROWS = 500;
+
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+
+/** The lines of a UTF-8 byte stream, without their line feeds; blank lines skipped. */
+async function* jsonLines(image: AsyncIterable<Uint8Array>): AsyncIterable<string> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  for await (const chunk of image) {
+    pending += decoder.decode(chunk, { stream: true });
+    let newline = pending.indexOf('\n');
+    while (newline >= 0) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      if (line.trim() !== '') yield line;
+      newline = pending.indexOf('\n');
+    }
+  }
+  pending += decoder.decode();
+  if (pending.trim() !== '') yield pending;
+}
 
 /**
  * The node's state machine in its PostgreSQL database. Each batch of committed entries is applied in
@@ -63,30 +85,39 @@ export class TypeormStateMachine implements StateMachine {
     return rows.map(toMember);
   }
 
-  /** A consistent copy of every replicated table at the applied index (one repeatable-read transaction). */
-  async snapshot(): Promise<{ index: number; data: Uint8Array }> {
+  /**
+   * Streams a consistent copy of every replicated table at the applied index: one repeatable-read
+   * transaction, each table read through a cursor a batch at a time, written as JSON lines (a
+   * header, then one line per batch of rows). Memory stays bounded by one batch.
+   */
+  async snapshot(sink: (chunk: Uint8Array) => Promise<void>): Promise<number> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
       await runner.startTransaction('REPEATABLE READ');
       const applied = (await runner.query(
         'SELECT applied_index FROM raft_applied_state WHERE id = 1',
-      )) as Array<{
-        applied_index: string;
-      }>;
+      )) as Array<{ applied_index: string }>;
       const index = applied.length === 0 ? 0 : Number(applied[0].applied_index);
-      const tables: Record<string, unknown[]> = {};
-      for (const table of this.tables()) {
-        const rows = (await runner.query(
-          `SELECT row_to_json(t) AS row FROM ${quoteIdentifier(table)} t`,
-        )) as Array<{
-          row: unknown;
-        }>;
-        tables[table] = rows.map((r) => r.row);
+      const tables = this.tables();
+      const header: SnapshotHeader = { format: SNAPSHOT_FORMAT, index, tables };
+      await sink(encoder.encode(`${JSON.stringify(header)}\n`));
+      for (const table of tables) {
+        await runner.query(
+          `DECLARE snapshot_rows NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS row FROM ${quoteIdentifier(table)} t`,
+        );
+        for (;;) {
+          const rows = (await runner.query(
+            `FETCH ${SNAPSHOT_BATCH_ROWS} FROM snapshot_rows`,
+          )) as Array<{ row: string }>;
+          if (rows.length === 0) break;
+          const line = `{"table":${JSON.stringify(table)},"rows":[${rows.map((r) => r.row).join(',')}]}\n`;
+          await sink(encoder.encode(line));
+        }
+        await runner.query('CLOSE snapshot_rows');
       }
       await runner.commitTransaction();
-      const image: SnapshotImage = { format: 1, index, tables };
-      return { index, data: encoder.encode(JSON.stringify(image)) };
+      return index;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
       throw error;
@@ -95,27 +126,34 @@ export class TypeormStateMachine implements StateMachine {
     }
   }
 
-  /** Replaces every replicated table with the snapshot's rows, in one transaction. */
-  async restore(index: number, data: Uint8Array): Promise<void> {
-    const image = JSON.parse(decoder.decode(data)) as SnapshotImage;
-    if (image.format !== 1 || image.index !== index) {
-      throw new Error(
-        `snapshot image (format ${image.format}, index ${image.index}) does not match index ${index}`,
-      );
-    }
+  /** Replaces every replicated table with the image's rows, in one transaction, a batch at a time. */
+  async restore(index: number, image: AsyncIterable<Uint8Array>): Promise<void> {
     const tables = this.tables();
     await this.dataSource.transaction(async (manager) => {
-      for (const table of [...tables].reverse())
-        await manager.query(`DELETE FROM ${quoteIdentifier(table)}`);
-      for (const table of tables) {
-        const rows = image.tables[table] ?? [];
-        if (rows.length === 0) continue;
-        const name = quoteIdentifier(table);
+      let header: SnapshotHeader | undefined;
+      for await (const line of jsonLines(image)) {
+        if (header === undefined) {
+          header = JSON.parse(line) as SnapshotHeader;
+          if (header.format !== SNAPSHOT_FORMAT || header.index !== index) {
+            throw new Error(
+              `snapshot image (format ${header.format}, index ${header.index}) does not match index ${index}`,
+            );
+          }
+          for (const table of [...tables].reverse())
+            await manager.query(`DELETE FROM ${quoteIdentifier(table)}`);
+          continue;
+        }
+        const batch = JSON.parse(line) as { table: string; rows: unknown[] };
+        if (!tables.includes(batch.table)) {
+          throw new Error(`snapshot image holds rows of an unknown table ${batch.table}`);
+        }
+        const name = quoteIdentifier(batch.table);
         await manager.query(
           `INSERT INTO ${name} SELECT * FROM json_populate_recordset(NULL::${name}, $1::json)`,
-          [JSON.stringify(rows)],
+          [JSON.stringify(batch.rows)],
         );
       }
+      if (header === undefined) throw new Error('snapshot image is empty');
       await setAppliedIndex(manager, index);
     });
   }

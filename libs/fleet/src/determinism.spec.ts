@@ -5,6 +5,7 @@ import { encodeFleetCommand, FleetCommand, UavStateReport } from './commands';
 import { MISSION_TYPES, SEARCH_PATTERNS, UAV_STATUSES } from './model';
 import { FleetApplyOutcome } from './rejection';
 import { FleetNode, SQUARE, T0 } from './testing/fleet-test-kit';
+import { captureSnapshot } from '@falconmind/consensus/testing/captured-snapshot';
 
 /**
  * Every node applies the same log to the same tables: a seeded log of a few hundred commands
@@ -175,7 +176,7 @@ describe('determinism', () => {
     const half = LOG_LENGTH / 2;
 
     const outcomesA = await applyInBatches(a, log.slice(0, half), () => 1);
-    const image = await a.machine.snapshot();
+    const image = await captureSnapshot(a.machine);
     assert.equal(image.index, half);
     outcomesA.push(...(await applyInBatches(a, log.slice(half), () => 1)));
 
@@ -184,7 +185,7 @@ describe('determinism', () => {
     const outcomesC = await applyInBatches(c, log, () => 100);
 
     await d.applyAll(log.slice(0, 7)); // some state of its own, replaced by the snapshot
-    await d.machine.restore(image.index, image.data);
+    await d.machine.restore(image.index, image.replay());
     await d.resync();
     assert.equal(d.appliedIndex, half);
     const outcomesD = await applyInBatches(d, log.slice(half), () => 25);

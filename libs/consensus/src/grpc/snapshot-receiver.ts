@@ -8,6 +8,7 @@ import {
   encodeSnapshotProgress,
 } from './codec';
 import type { SnapshotFrame } from './codec';
+import type { SnapshotImageWriter, SnapshotStore } from '../snapshot-store';
 import { InboundCall, endQuietly, endWithStatus } from './server-calls';
 import { chunkChecksum, snapshotTransferId } from './snapshot-transfer';
 
@@ -19,6 +20,8 @@ export interface SnapshotReceiverOptions {
   readonly maxPendingBytes: number;
   /** An unfinished transfer without any activity for this long is dropped. */
   readonly idleTimeoutMs: number;
+  /** Where incoming images are written; the delivered message carries the image's reference. */
+  readonly snapshotStore: SnapshotStore;
   /** Called once per snapshot that arrived whole and matched its checksum, data attached. */
   readonly deliver: (message: Message) => void;
 }
@@ -30,9 +33,14 @@ interface PendingTransfer {
   /** The Raft message, its `snapshot.data` still empty. */
   readonly message: Message;
   readonly imageSha256: Buffer;
-  readonly image: Buffer;
-  /** SHA-256 of `image[0, received)`. */
+  readonly totalBytes: number;
+  /** The image being written to the snapshot store, once opened. */
+  writer: SnapshotImageWriter | undefined;
+  /** The store's writes, in order: each chunk is acknowledged once it is written. */
+  writing: Promise<void>;
+  /** SHA-256 of the image's bytes [0, received). */
   readonly hash: Hash;
+  /** Bytes accepted (checked and queued for writing). */
   received: number;
   /** The call currently sending it, if any. */
   call: InboundCall | undefined;
@@ -63,10 +71,10 @@ export class SnapshotReceiver {
 
   constructor(private readonly options: SnapshotReceiverOptions) {}
 
-  /** Bytes held for unfinished transfers (their full images are allocated up front). */
+  /** Bytes announced by unfinished transfers: the room they may take in the snapshot store. */
   get pendingBytes(): number {
     let total = 0;
-    for (const transfer of this.pending.values()) total += transfer.image.length;
+    for (const transfer of this.pending.values()) total += transfer.totalBytes;
     return total;
   }
 
@@ -234,7 +242,7 @@ export class SnapshotReceiver {
         from: sender,
         transferId,
         offset: current.received,
-        bytes: current.image.length,
+        bytes: current.totalBytes,
       });
       call.write(this.progress(transferId, current.received, false));
       return { kind: 'receiving', transfer: current };
@@ -255,16 +263,8 @@ export class SnapshotReceiver {
     }
 
     const room = this.options.maxPendingBytes - this.pendingBytes;
-    let image: Buffer | undefined;
-    if (totalBytes <= room) {
-      try {
-        image = Buffer.allocUnsafeSlow(totalBytes);
-      } catch (_err) {
-        image = undefined;
-      }
-    }
-    if (image === undefined) {
-      logger.warn('refused a snapshot transfer over the memory limit', {
+    if (totalBytes > room) {
+      logger.warn('refused a snapshot transfer over the limit of pending snapshot bytes', {
         from: sender,
         transferId,
         bytes: totalBytes,
@@ -278,7 +278,9 @@ export class SnapshotReceiver {
       transferId,
       message,
       imageSha256: Buffer.from(header.imageSha256),
-      image,
+      totalBytes,
+      writer: undefined,
+      writing: Promise.resolve(),
       hash: createHash('sha256'),
       received: 0,
       call,
@@ -287,6 +289,9 @@ export class SnapshotReceiver {
       idleTimer: setTimeout(() => this.expire(sender, transferId), this.options.idleTimeoutMs),
     };
     transfer.idleTimer.unref();
+    transfer.writing = this.options.snapshotStore.begin().then((writer) => {
+      transfer.writer = writer;
+    });
     this.pending.set(sender, transfer);
     logger.info('receiving a snapshot from a peer', {
       from: sender,
@@ -295,7 +300,7 @@ export class SnapshotReceiver {
       index: snapshot.metadata.index,
     });
     if (totalBytes === 0) {
-      this.complete(transfer, call);
+      void this.complete(transfer, call);
       return { kind: 'done' };
     }
     call.write(this.progress(transferId, 0, false));
@@ -316,7 +321,7 @@ export class SnapshotReceiver {
       fail(grpc.status.INVALID_ARGUMENT, `expected a chunk at offset ${transfer.received}`);
       return;
     }
-    if (data.length === 0 || offset + data.length > transfer.image.length) {
+    if (data.length === 0 || offset + data.length > transfer.totalBytes) {
       fail(grpc.status.INVALID_ARGUMENT, 'a chunk outside the image');
       return;
     }
@@ -330,31 +335,61 @@ export class SnapshotReceiver {
       fail(grpc.status.DATA_LOSS, `chunk checksum mismatch at offset ${offset}`);
       return;
     }
-    transfer.image.set(data, offset);
     transfer.hash.update(data);
     transfer.received += data.length;
     transfer.idleTimer.refresh();
-    if (transfer.received === transfer.image.length) {
-      this.complete(transfer, call);
-      return;
-    }
-    call.write(this.progress(transfer.transferId, transfer.received, false));
+    const received = transfer.received;
+    const last = received === transfer.totalBytes;
+    transfer.writing = transfer.writing
+      .then(() => transfer.writer?.append(data))
+      .then(
+        () => {
+          if (this.pending.get(transfer.from) !== transfer || transfer.call !== call) return;
+          if (last) void this.complete(transfer, call);
+          else call.write(this.progress(transfer.transferId, received, false));
+        },
+        (err: unknown) => this.writeFailed(transfer, err),
+      );
   }
 
-  private complete(transfer: PendingTransfer, call: InboundCall): void {
-    const { logger } = this.options;
-    const { from, transferId, image } = transfer;
+  /** The store could not take a chunk: the transfer is dropped, and the sender starts over. */
+  private writeFailed(transfer: PendingTransfer, err: unknown): void {
+    this.options.logger.warn('could not write a received snapshot chunk', {
+      from: transfer.from,
+      transferId: transfer.transferId,
+      error: err instanceof Error ? err.message : String(err),
+    });
     this.drop(transfer);
+    if (transfer.call !== undefined) {
+      endWithStatus(transfer.call, grpc.status.INTERNAL, 'could not store the snapshot');
+    }
+  }
+
+  private async complete(transfer: PendingTransfer, call: InboundCall): Promise<void> {
+    const { logger } = this.options;
+    const { from, transferId, totalBytes } = transfer;
+    clearTimeout(transfer.idleTimer);
+    if (this.pending.get(from) === transfer) this.pending.delete(from);
     const digest = transfer.hash.digest();
     if (!digest.equals(transfer.imageSha256)) {
       // Every chunk matched its own checksum, yet the image does not: start it over.
       logger.warn('dropped a snapshot whose image does not match its checksum', {
         from,
         transferId,
-        bytes: image.length,
+        bytes: totalBytes,
       });
+      await this.discard(transfer);
       this.calls.delete(call);
       endWithStatus(call, grpc.status.DATA_LOSS, 'snapshot image checksum mismatch');
+      return;
+    }
+    let data: Uint8Array;
+    try {
+      await transfer.writing;
+      if (transfer.writer === undefined) throw new Error('the snapshot store did not open');
+      data = await transfer.writer.finish();
+    } catch (err) {
+      this.writeFailed(transfer, err);
       return;
     }
     const previous = this.completed.get(from);
@@ -363,22 +398,21 @@ export class SnapshotReceiver {
       if (this.completed.get(from)?.transferId === transferId) this.completed.delete(from);
     }, this.options.idleTimeoutMs);
     timer.unref();
-    this.completed.set(from, { transferId, totalBytes: image.length, timer });
+    this.completed.set(from, { transferId, totalBytes, timer });
     const { message } = transfer;
     const snapshot = message.snapshot;
     if (snapshot === undefined) return;
     logger.info('received a snapshot from a peer', {
       from,
       transferId,
-      bytes: image.length,
+      bytes: totalBytes,
       ms: Math.round(performance.now() - transfer.startedAt),
       calls: transfer.calls,
       index: snapshot.metadata.index,
     });
-    const data = new Uint8Array(image.buffer, image.byteOffset, image.length);
     this.options.deliver({ ...message, snapshot: { ...snapshot, data } });
     if (!call.writableEnded) {
-      call.write(this.progress(transferId, image.length, true));
+      call.write(this.progress(transferId, totalBytes, true));
       endQuietly(call);
     }
   }
@@ -394,15 +428,22 @@ export class SnapshotReceiver {
       from: sender,
       transferId,
       offset: transfer.received,
-      bytes: transfer.image.length,
+      bytes: transfer.totalBytes,
       idleMs: this.options.idleTimeoutMs,
     });
   }
 
-  /** Forgets an unfinished transfer (its call, if any, is left to the caller). */
+  /** Forgets an unfinished transfer and what it wrote (its call, if any, is left to the caller). */
   private drop(transfer: PendingTransfer): void {
     clearTimeout(transfer.idleTimer);
     if (this.pending.get(transfer.from) === transfer) this.pending.delete(transfer.from);
+    void this.discard(transfer);
+  }
+
+  private async discard(transfer: PendingTransfer): Promise<void> {
+    await transfer.writing.catch(() => undefined);
+    await transfer.writer?.abort().catch(() => undefined);
+    transfer.writer = undefined;
   }
 
   private progress(transferId: string, offset: number, complete: boolean): Buffer {

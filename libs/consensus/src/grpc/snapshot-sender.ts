@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Message, NodeId, Snapshot } from '@falconmind/raft';
+import type { SnapshotStore } from '../snapshot-store';
 import type { PeerEndpoint } from '../transport';
 import { openingMetadata } from './auth';
 import { backoffDelay } from './backoff';
@@ -16,7 +17,7 @@ import { hostPort } from './server';
 import {
   SNAPSHOT_WINDOW_CHUNKS,
   chunkChecksum,
-  sha256InSlices,
+  sha256OfImage,
   snapshotTransferId,
 } from './snapshot-transfer';
 
@@ -40,6 +41,8 @@ export interface SnapshotSenderOptions extends Pick<
   | 'now'
   | 'logger'
 > {
+  /** Where the images that snapshot messages reference are read from. */
+  readonly snapshotStore: SnapshotStore;
   /** The largest piece of the image one chunk carries. */
   readonly chunkBytes: number;
   /** The largest frame the peer takes: a header above it cannot be sent. */
@@ -126,9 +129,11 @@ export class SnapshotSender {
     preparation: Preparation,
   ): Promise<void> {
     const { logger, maxMessageBytes } = this.options;
+    const { snapshotStore } = this.options;
     const image = message.snapshot.data;
     const cancelled = (): boolean => preparation.cancelled || this.closed;
-    const imageSha256 = await sha256InSlices(image, cancelled);
+    const totalBytes = await snapshotStore.size(image);
+    const imageSha256 = await sha256OfImage(snapshotStore.chunks(image), cancelled);
     const slot = this.peers.get(message.to);
     if (imageSha256 === undefined || slot?.preparing !== preparation) return;
     slot.preparing = undefined;
@@ -139,7 +144,7 @@ export class SnapshotSender {
       term: message.term,
       index: metadata.index,
       snapshotTerm: metadata.term,
-      totalBytes: image.length,
+      totalBytes,
       imageSha256,
     });
     if (slot.active?.transferId === transferId) {
@@ -152,7 +157,7 @@ export class SnapshotSender {
     const header = encodeSnapshotHeader({
       transferId,
       raftMessage,
-      totalBytes: image.length,
+      totalBytes,
       imageSha256,
     });
     if (header.length > maxMessageBytes) {
@@ -166,7 +171,7 @@ export class SnapshotSender {
       return;
     }
     const transfer = new SnapshotTransfer(
-      { to: message.to, transferId, index: metadata.index, image, header },
+      { to: message.to, transferId, index: metadata.index, image, totalBytes, header },
       this.options,
       () => {
         if (slot.active === transfer) slot.active = undefined;
@@ -210,7 +215,9 @@ interface TransferSpec {
   readonly to: NodeId;
   readonly transferId: string;
   readonly index: number;
+  /** The image's reference in the snapshot store. */
   readonly image: Uint8Array;
+  readonly totalBytes: number;
   /** The encoded first frame of every call. */
   readonly header: Buffer;
 }
@@ -240,6 +247,8 @@ class SnapshotTransfer {
   /** What the receiver acknowledged on this call, and what has been written on it. */
   private acked = 0;
   private written = 0;
+  private filling = false;
+  private fillAgain = false;
   /** The most the receiver ever acknowledged. */
   private highWater = 0;
   private readonly startedAt = performance.now();
@@ -258,7 +267,7 @@ class SnapshotTransfer {
     this.options.logger.info('sending a snapshot to a peer', {
       to: this.spec.to,
       transferId: this.spec.transferId,
-      bytes: this.spec.image.length,
+      bytes: this.spec.totalBytes,
       index: this.spec.index,
       chunkBytes: this.options.chunkBytes,
     });
@@ -273,7 +282,7 @@ class SnapshotTransfer {
       transferId: this.spec.transferId,
       reason,
       offset: this.highWater,
-      bytes: this.spec.image.length,
+      bytes: this.spec.totalBytes,
     });
     this.finish();
   }
@@ -352,7 +361,7 @@ class SnapshotTransfer {
       this.failed(call, `the address answers as node "${progress.nodeId}"`);
       return;
     }
-    const total = spec.image.length;
+    const total = spec.totalBytes;
     if (
       progress.transferId !== spec.transferId ||
       progress.offset > total ||
@@ -398,14 +407,44 @@ class SnapshotTransfer {
     this.pump(call);
   }
 
-  /** Writes chunks up to the window, and watches for their acknowledgement. */
+  /**
+   * Writes chunks up to the window, read from the snapshot store, and watches for their
+   * acknowledgement. One fill runs at a time; an acknowledgement during one asks for another.
+   */
   private pump(call: OutboundCall): void {
-    const { image } = this.spec;
-    const { chunkBytes } = this.options;
+    if (this.filling) {
+      this.fillAgain = true;
+      return;
+    }
+    this.filling = true;
+    void this.fill(call).finally(() => {
+      this.filling = false;
+      if (this.fillAgain && call === this.call && this.state === 'sending') {
+        this.fillAgain = false;
+        this.pump(call);
+      }
+      this.fillAgain = false;
+    });
+  }
+
+  private async fill(call: OutboundCall): Promise<void> {
+    const { image, totalBytes } = this.spec;
+    const { chunkBytes, snapshotStore } = this.options;
     const windowBytes = SNAPSHOT_WINDOW_CHUNKS * chunkBytes;
-    while (this.written < image.length && this.written - this.acked < windowBytes) {
+    while (this.written < totalBytes && this.written - this.acked < windowBytes) {
       const offset = this.written;
-      const data = image.subarray(offset, Math.min(image.length, offset + chunkBytes));
+      let data: Uint8Array;
+      try {
+        data = await snapshotStore.read(image, offset, Math.min(chunkBytes, totalBytes - offset));
+      } catch (err) {
+        this.failed(call, `cannot read the snapshot image: ${String(err)}`);
+        return;
+      }
+      if (call !== this.call || this.state !== 'sending' || offset !== this.written) return;
+      if (data.length === 0) {
+        this.failed(call, 'the snapshot image is shorter than announced');
+        return;
+      }
       call.write(encodeSnapshotChunk(offset, data, chunkChecksum(data)));
       this.written += data.length;
     }

@@ -561,12 +561,16 @@ describe('GrpcPeerTransport snapshot transfers', () => {
         );
         assert.equal(snapshots(b).length, 1);
 
-        // Over the memory bound: refused before anything is held.
+        // Over the bound of pending snapshot bytes: refused before anything is written.
         const big = new Uint8Array(9 * MiB);
         const bigHeader = headerFor(big, 8);
         result = await rawInstallSnapshot(port, 'right', [bigHeader]);
         assert.equal(result.code, grpc.status.RESOURCE_EXHAUSTED);
-        assert.equal(b.logger.find('refused a snapshot transfer over the memory limit').length, 1);
+        assert.equal(
+          b.logger.find('refused a snapshot transfer over the limit of pending snapshot bytes')
+            .length,
+          1,
+        );
       },
     );
 

@@ -54,18 +54,21 @@ export function chunkChecksum(data: Uint8Array): number {
 }
 
 /**
- * SHA-256 of `data`, hashed a slice per turn of the event loop. Resolves to undefined as soon as
- * `cancelled()` turns true.
+ * SHA-256 of an image read a chunk at a time, a chunk per turn of the event loop. Resolves to
+ * undefined as soon as `cancelled()` turns true.
  */
-export async function sha256InSlices(
-  data: Uint8Array,
+export async function sha256OfImage(
+  chunks: AsyncIterable<Uint8Array>,
   cancelled: () => boolean,
 ): Promise<Buffer | undefined> {
   const hash = createHash('sha256');
-  for (let offset = 0; offset < data.length; offset += HASH_SLICE_BYTES) {
-    if (offset > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  for await (const chunk of chunks) {
     if (cancelled()) return undefined;
-    hash.update(data.subarray(offset, Math.min(data.length, offset + HASH_SLICE_BYTES)));
+    for (let offset = 0; offset < chunk.length; offset += HASH_SLICE_BYTES) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (cancelled()) return undefined;
+      hash.update(chunk.subarray(offset, Math.min(chunk.length, offset + HASH_SLICE_BYTES)));
+    }
   }
   return cancelled() ? undefined : hash.digest();
 }

@@ -7,6 +7,7 @@ import { BackoffPolicy, DEFAULT_BACKOFF, MATH_RANDOM, checkBackoffPolicy } from 
 import { PeerLink, PeerLinkOptions } from './client';
 import { encodeMessage, loadRaftPeerProto } from './codec';
 import { RaftPeerServer } from './server';
+import { MemorySnapshotStore, SnapshotStore } from '../snapshot-store';
 import { SnapshotReceiver } from './snapshot-receiver';
 import { SnapshotMessage, SnapshotSender } from './snapshot-sender';
 import {
@@ -59,6 +60,12 @@ export interface GrpcPeerTransportOptions {
    * InstallSnapshot.
    */
   readonly snapshotInlineMaxBytes?: number;
+  /**
+   * Where snapshot images live: a snapshot message's data is a reference into it (see
+   * snapshot-store.ts). Default: in memory, where the reference is the image itself. With any
+   * store whose references are not images, every snapshot goes by InstallSnapshot.
+   */
+  readonly snapshotStore?: SnapshotStore;
   /** The bound of the bytes held for unfinished incoming snapshot transfers. Default 1 GiB. */
   readonly maxPendingSnapshotBytes?: number;
   /** An unfinished incoming snapshot transfer idle this long is dropped. Default 5 minutes. */
@@ -114,6 +121,7 @@ export class GrpcPeerTransport implements PeerTransport {
   private readonly linkOptions: PeerLinkOptions;
   private readonly snapshotInlineMaxBytes: number;
   private readonly snapshots: SnapshotSender;
+  private readonly snapshotStore: SnapshotStore;
 
   constructor(private readonly options: GrpcPeerTransportOptions) {
     if (options.nodeId === '') throw new RangeError('nodeId must not be empty');
@@ -182,8 +190,10 @@ export class GrpcPeerTransport implements PeerTransport {
       logger: this.logger,
       reportUnreachable: (nodeId) => this.reportUnreachable(nodeId),
     };
+    this.snapshotStore = options.snapshotStore ?? new MemorySnapshotStore();
     this.snapshots = new SnapshotSender({
       ...this.linkOptions,
+      snapshotStore: this.snapshotStore,
       chunkBytes: snapshotChunkBytes,
       maxMessageBytes: this.maxMessageBytes,
       ackTimeoutMs: SNAPSHOT_ACK_TIMEOUT_MS,
@@ -204,6 +214,7 @@ export class GrpcPeerTransport implements PeerTransport {
       deliver: (message) => this.deliver(message),
       snapshots: new SnapshotReceiver({
         nodeId: options.nodeId,
+        snapshotStore: this.snapshotStore,
         logger: this.logger,
         maxPendingBytes: positive(
           options.maxPendingSnapshotBytes ?? DEFAULT_MAX_PENDING_SNAPSHOT_BYTES,
@@ -364,7 +375,10 @@ export class GrpcPeerTransport implements PeerTransport {
 
   private goesByInstallSnapshot(message: Message): message is SnapshotMessage {
     const data: unknown = message.type === 'snapshot' ? message.snapshot?.data : undefined;
-    return data instanceof Uint8Array && data.length > this.snapshotInlineMaxBytes;
+    if (!(data instanceof Uint8Array)) return false;
+    // A reference that is not the image itself means nothing to the peer: send the image.
+    if (!(this.snapshotStore instanceof MemorySnapshotStore)) return true;
+    return data.length > this.snapshotInlineMaxBytes;
   }
 
   private retire(link: PeerLink): void {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { NodeConfig } from '@falconmind/config';
 import {
   ConfChangeRejectedError,
@@ -11,6 +12,7 @@ import { ClusterMember, encodeMemberAddress, MemberAddress } from '../cluster-me
 import { NoLeaderError } from '../driver-errors';
 import { GrpcPeerTransport } from '../grpc';
 import { RaftDriver } from '../raft-driver';
+import { FileSnapshotStore } from '../snapshot-store';
 import { CommandApplier, TypeormStateMachine } from '../typeorm-state-machine';
 import { TypeormLogStore } from '../typeorm-log-store';
 import { joinCluster } from './join-cluster';
@@ -97,6 +99,8 @@ export class ClusterNodeRuntime {
   private promotionTimer: NodeJS.Timeout | undefined;
   private joining: AbortController | undefined;
   private readonly advertised: MemberAddress;
+  /** Snapshot images in transit, as files under DATA_DIR/snapshots. */
+  private readonly snapshotStore: FileSnapshotStore;
 
   constructor(private readonly options: ClusterNodeRuntimeOptions) {
     const { config } = options;
@@ -106,6 +110,7 @@ export class ClusterNodeRuntime {
       raftPort: config.raftPort,
     };
     this.logStore = new TypeormLogStore(options.dataSource);
+    this.snapshotStore = new FileSnapshotStore(path.join(config.dataDir, 'snapshots'));
     this.stateMachine = new TypeormStateMachine(options.dataSource, options.applier);
     this.transport = new GrpcPeerTransport({
       nodeId: config.nodeId,
@@ -113,6 +118,7 @@ export class ClusterNodeRuntime {
       port: config.raftPort,
       clusterId: config.clusterId,
       clusterSecret: config.clusterSecret,
+      snapshotStore: this.snapshotStore,
       logger: options.logger,
     });
     this.driver = new RaftDriver({
@@ -127,6 +133,7 @@ export class ClusterNodeRuntime {
       electionTicks: config.raftElectionTicks,
       heartbeatTicks: config.raftHeartbeatTicks,
       snapshotThreshold: config.snapshotThreshold,
+      snapshotStore: this.snapshotStore,
       logger: options.logger,
     });
   }
@@ -137,6 +144,7 @@ export class ClusterNodeRuntime {
 
   async start(): Promise<void> {
     const { config } = this.options;
+    await this.snapshotStore.open();
     const stored = await this.logStore.load();
     const fresh = stored.entries.length === 0 && !stored.snapshot && stored.hardState.term === 0;
     // Peers from the configuration are where to reach the cluster at first; the replicated member

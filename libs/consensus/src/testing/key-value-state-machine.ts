@@ -37,14 +37,22 @@ export class KeyValueStateMachine implements StateMachine {
     return Promise.resolve(outcomes);
   }
 
-  snapshot(): Promise<{ index: number; data: Uint8Array }> {
-    const data = encoder.encode(JSON.stringify([...this.values]));
-    return Promise.resolve({ index: this.applied, data });
+  async snapshot(sink: (chunk: Uint8Array) => Promise<void>): Promise<number> {
+    const index = this.applied;
+    const image = encoder.encode(JSON.stringify([...this.values]));
+    // Two chunks, so that the consumers' reassembly is exercised.
+    const half = Math.floor(image.length / 2);
+    await sink(image.subarray(0, half));
+    await sink(image.subarray(half));
+    return index;
   }
 
-  restore(index: number, data: Uint8Array): Promise<void> {
-    this.values = new Map(JSON.parse(decoder.decode(data)) as Array<[string, string]>);
+  async restore(index: number, image: AsyncIterable<Uint8Array>): Promise<void> {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of image) parts.push(chunk);
+    this.values = new Map(
+      JSON.parse(decoder.decode(Buffer.concat(parts))) as Array<[string, string]>,
+    );
     this.applied = index;
-    return Promise.resolve();
   }
 }
