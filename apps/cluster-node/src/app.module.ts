@@ -1,11 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ClusterNodeRuntime } from '@falconmind/consensus';
+import type { Discovery } from '@falconmind/discovery';
 import { NodeConfig, NodeConfigModule } from '@falconmind/config';
 import { DataSource } from 'typeorm';
 import { ClusterModule } from './cluster/cluster.module';
 import { FleetModule } from './fleet/fleet.module';
-import { CLUSTER_RUNTIME, NODE_DATA_SOURCE, NODE_LOGGER } from './cluster/cluster.tokens';
+import {
+  CLUSTER_RUNTIME,
+  NODE_DATA_SOURCE,
+  NODE_DISCOVERY,
+  NODE_LOGGER,
+} from './cluster/cluster.tokens';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { HealthModule } from './health/health.module';
 import { NodeLogger } from './node-logger';
@@ -15,6 +21,7 @@ export interface NodeServices {
   readonly config: NodeConfig;
   readonly dataSource: DataSource;
   readonly runtime: ClusterNodeRuntime;
+  readonly discovery: Discovery;
   readonly logger: NodeLogger;
 }
 
@@ -29,9 +36,10 @@ class NodeServicesModule {
         { provide: CLUSTER_RUNTIME, useValue: services.runtime },
         { provide: NODE_DATA_SOURCE, useValue: services.dataSource },
         { provide: NODE_LOGGER, useValue: services.logger },
+        { provide: NODE_DISCOVERY, useValue: services.discovery },
         { provide: NodeLogger, useValue: services.logger },
       ],
-      exports: [CLUSTER_RUNTIME, NODE_DATA_SOURCE, NODE_LOGGER, NodeLogger],
+      exports: [CLUSTER_RUNTIME, NODE_DATA_SOURCE, NODE_LOGGER, NODE_DISCOVERY, NodeLogger],
     };
   }
 }

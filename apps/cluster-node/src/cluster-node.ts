@@ -9,6 +9,10 @@ import {
 import { Environment, loadNodeConfig, NodeConfig } from '@falconmind/config';
 import { NodeDatabase, openNodeDatabase } from '@falconmind/database';
 import { FLEET_MIGRATIONS, FleetApplier } from '@falconmind/fleet';
+import { createDiscovery, Discovery } from '@falconmind/discovery';
+import { DiscoveryFormation } from './discovery/discovery-formation';
+import { DiscoveryPublisher } from './discovery/discovery-publisher';
+import { discoveryAnnouncement, discoveryTimings } from './discovery/discovery-settings';
 import { AppModule } from './app.module';
 import { RaftHealthIndicator } from './health/raft.health';
 import { NodeLogger } from './node-logger';
@@ -81,6 +85,8 @@ export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
     runtime?.driver.currentTerm(),
   );
   let database: NodeDatabase | undefined;
+  let discovery: Discovery | undefined;
+  let publisher: DiscoveryPublisher | undefined;
   let app: INestApplication | undefined;
   let url = '';
   const fatalListeners: Array<(error: Error) => void> = [];
@@ -101,11 +107,24 @@ export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
         migrations: [...CONSENSUS_MIGRATIONS, ...FLEET_MIGRATIONS],
         logger,
       });
+      discovery = createDiscovery(config.discovery, {
+        logger,
+        peers: config.peers,
+        timings: discoveryTimings(config.discoveryTimeScale),
+      });
       runtime = new ClusterNodeRuntime({
         config,
         dataSource: database.dataSource,
         logger,
         applier: new FleetApplier(),
+        formation:
+          config.discovery.kind === 'static'
+            ? undefined
+            : new DiscoveryFormation(discovery, {
+                nodeId: config.nodeId,
+                bootstrapExpect: config.bootstrapExpect,
+                logger,
+              }),
       });
       runtime.driver.onFailure((error) => {
         logger.error('the consensus loop stopped after a failed write; restart this node', {
@@ -113,9 +132,16 @@ export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
         });
         for (const listener of fatalListeners) listener(error);
       });
+      await discovery.start(discoveryAnnouncement(config, NODE_VERSION), {
+        role: 'starting',
+        ready: false,
+        term: 0,
+      });
       await runtime.start();
+      publisher = new DiscoveryPublisher(discovery, runtime);
+      publisher.start();
       app = await NestFactory.create(
-        AppModule.forRoot({ config, dataSource: database.dataSource, runtime, logger }),
+        AppModule.forRoot({ config, dataSource: database.dataSource, runtime, discovery, logger }),
         { logger, abortOnError: false },
       );
       setupOpenApi(app, NODE_VERSION);
@@ -134,7 +160,11 @@ export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
     },
     async stop() {
       app?.get(RaftHealthIndicator).startDraining();
+      publisher?.drain();
       await runtime?.stop(true);
+      publisher?.stop();
+      // Deregister once this node no longer serves: peers stop listing it at once, no TTL wait.
+      await discovery?.stop();
       await app?.close();
       await database?.close();
       logger.info('cluster node stopped');

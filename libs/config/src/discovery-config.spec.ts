@@ -55,6 +55,22 @@ describe('loadNodeConfig: discovery', () => {
     });
   });
 
+  it('needs an address to announce when the node listens on a wildcard', () => {
+    assert.deepEqual(problems({ NODE_ID: 'n1', DISCOVERY: 'etcd', NODE_ADDRESS: '0.0.0.0' }), [
+      'config: ADVERTISE_ADDRESS is not set: expected an address peers can reach (required with DISCOVERY=etcd when NODE_ADDRESS is a wildcard: the node announces it)',
+    ]);
+    const config = loadNodeConfig({
+      NODE_ID: 'n1',
+      DISCOVERY: 'etcd',
+      NODE_ADDRESS: '0.0.0.0',
+      ADVERTISE_ADDRESS: 'node1',
+      DISCOVERY_TIME_SCALE: '0.1',
+    });
+    assert.equal(config.advertiseAddress, 'node1');
+    assert.equal(config.discoveryTimeScale, 0.1);
+    assert.match(problems({ DISCOVERY_TIME_SCALE: '2' })[0], /DISCOVERY_TIME_SCALE="2" is invalid/);
+  });
+
   it('reads a Consul address with or without a scheme, and the token', () => {
     const config = loadNodeConfig({
       NODE_ID: 'n1',

@@ -144,7 +144,33 @@ export function loadNodeConfig(env: Environment): NodeConfig {
       );
     }
   }
+  if (
+    discovery !== undefined &&
+    discovery.kind !== 'static' &&
+    advertiseAddress === undefined &&
+    rawAdvertise === undefined &&
+    nodeAddress !== undefined
+  ) {
+    report(
+      'ADVERTISE_ADDRESS',
+      undefined,
+      `an address peers can reach (required with DISCOVERY=${discovery.kind} when NODE_ADDRESS is a wildcard: the node announces it)`,
+    );
+  }
   const bootstrapExpect = parseBootstrapExpect(text, discovery, report);
+  const rawTimeScale = text('DISCOVERY_TIME_SCALE');
+  let discoveryTimeScale: number | undefined = 1;
+  if (rawTimeScale !== undefined) {
+    discoveryTimeScale = /^\d*\.?\d+$/.test(rawTimeScale) ? Number(rawTimeScale) : NaN;
+    if (!(discoveryTimeScale >= 0.01 && discoveryTimeScale <= 1)) {
+      report(
+        'DISCOVERY_TIME_SCALE',
+        rawTimeScale,
+        "a number in 0.01..1 (1 = the design's durations)",
+      );
+      discoveryTimeScale = undefined;
+    }
+  }
   const peerRoutes = parsePeerRoutes(text('RAFT_PEER_ROUTES'), report);
 
   // Storage.
@@ -259,6 +285,7 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     peers: Object.freeze(peers!),
     discovery: discovery!,
     bootstrapExpect,
+    discoveryTimeScale: discoveryTimeScale!,
     peerRoutes: peerRoutes!,
     databaseUrl,
     dataDir: dataDir!,

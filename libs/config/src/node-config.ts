@@ -65,6 +65,12 @@ export interface NodeConfig {
    */
   readonly bootstrapExpect: number | undefined;
   /**
+   * From `DISCOVERY_TIME_SCALE` (0.01..1, default 1): multiplies every discovery duration (etcd
+   * lease TTL, Consul check intervals and timeouts, retries). For tests and demos against a store
+   * that scales its own clock the same way; production keeps 1.
+   */
+  readonly discoveryTimeScale: number;
+  /**
    * From `RAFT_PEER_ROUTES`: a JSON object `{"<node_id>": "host:port"}`. This node dials those Raft
    * addresses for those peers instead of the addresses the member list advertises (a proxy, a NAT,
    * or the chaos harness's fault-injecting links). Default: none.

@@ -28,3 +28,6 @@ export type {
 export { CLUSTER_SECRET_HEADER } from './node/join-cluster';
 export { FileSnapshotStore, MemorySnapshotStore, writeSnapshotImage } from './snapshot-store';
 export type { SnapshotImageWriter, SnapshotStore } from './snapshot-store';
+export type { ClusterFormation, FormationDecision, FoundingVoter } from './node/cluster-formation';
+export { ClusterIdentityError } from './node/node-identity';
+export type { NodeIdentity } from './node/node-identity';

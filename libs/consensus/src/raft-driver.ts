@@ -109,8 +109,18 @@ export class RaftDriver {
     return this.options.nodeId;
   }
 
-  /** Loads the durable state (bootstrapping a new cluster if told to and nothing is stored), then runs. */
-  async start(): Promise<void> {
+  /**
+   * Loads the durable state (bootstrapping a new cluster if told to and nothing is stored), then runs.
+   * `bootstrap` given here takes the place of the options' (a node that learns its founding
+   * membership only at start, from discovery).
+   */
+  async start(
+    bootstrap?: Pick<RaftDriverOptions, 'bootstrap' | 'bootstrapContexts'>,
+  ): Promise<void> {
+    const founding = bootstrap?.bootstrap ?? this.options.bootstrap;
+    const foundingContexts = bootstrap?.bootstrap
+      ? bootstrap.bootstrapContexts
+      : this.options.bootstrapContexts;
     const persisted = await this.options.logStore.load();
     if (persisted.snapshot)
       this.storage.applySnapshot({ metadata: persisted.snapshot, data: EMPTY });
@@ -118,14 +128,14 @@ export class RaftDriver {
     this.storage.setHardState(persisted.hardState);
     const fresh =
       persisted.entries.length === 0 && !persisted.snapshot && persisted.hardState.term === 0;
-    if (fresh && this.options.bootstrap) {
-      const entries = bootstrapEntries(this.options.bootstrap, this.options.bootstrapContexts);
+    if (fresh && founding) {
+      const entries = bootstrapEntries(founding, foundingContexts);
       const hardState = { term: 1, vote: '', commit: entries.length };
       await this.options.logStore.persist({ hardState, entries });
       this.storage.append(entries);
       this.storage.setHardState(hardState);
       this.log('info', 'bootstrapped a new cluster', {
-        voters: this.options.bootstrap.voters.join(','),
+        voters: founding.voters.join(','),
       });
     }
     this.appliedIndex = await this.options.stateMachine.appliedIndex();

@@ -30,6 +30,7 @@ export function memberView(member: MemberStatus): Record<string, unknown> {
 export function clusterInfoView(status: ClusterStatus): Record<string, unknown> {
   return {
     node_id: status.nodeId,
+    cluster_uuid: status.clusterUuid ?? null,
     address: hostPort(status.advertisedAddress, status.httpPort),
     leader: status.leaderId || null,
     leader_address: hostPort(status.leader?.address, status.leader?.httpPort),

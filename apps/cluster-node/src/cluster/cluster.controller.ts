@@ -84,13 +84,14 @@ export class ClusterController {
         port: parsed.port,
         raft_port: parsed.raftPort,
         cluster_id: parsed.clusterId,
+        cluster_uuid: parsed.clusterUuid,
       });
     }
-    const outcome = await this.runtime.register(parsed.nodeId, {
-      address,
-      httpPort: parsed.port,
-      raftPort: parsed.raftPort,
-    });
+    const outcome = await this.runtime.register(
+      parsed.nodeId,
+      { address, httpPort: parsed.port, raftPort: parsed.raftPort },
+      parsed.clusterUuid,
+    );
     response.status(outcome === 'added' ? HttpStatus.CREATED : HttpStatus.OK);
     return {
       node_id: parsed.nodeId,
@@ -99,6 +100,7 @@ export class ClusterController {
       raft_port: parsed.raftPort,
       role: 'learner',
       outcome,
+      cluster_uuid: this.runtime.clusterUuid ?? null,
       // The new node needs these to answer the leader before it has the member list itself.
       members: this.runtime
         .status()

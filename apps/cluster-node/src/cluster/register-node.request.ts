@@ -9,6 +9,8 @@ export interface RegisterNodeRequest {
   readonly raftPort: number;
   /** The cluster the node believes it joins, when it says. */
   readonly clusterId: string | undefined;
+  /** The cluster incarnation the node believes it joins (from discovery's cluster record). */
+  readonly clusterUuid: string | undefined;
 }
 
 const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -58,6 +60,13 @@ export function parseRegisterNode(body: unknown): RegisterNodeRequest | FieldPro
       reason: 'must be 1-64 characters of letters, digits, ".", "_" or "-"',
     });
   }
+  const clusterUuid = record.cluster_uuid;
+  if (
+    clusterUuid !== undefined &&
+    (typeof clusterUuid !== 'string' || !/^[0-9a-fA-F-]{8,64}$/.test(clusterUuid))
+  ) {
+    problems.push({ field: 'cluster_uuid', reason: 'must be the uuid of a cluster incarnation' });
+  }
   if (problems.length > 0) return problems;
   return {
     nodeId: nodeId as string,
@@ -65,5 +74,6 @@ export function parseRegisterNode(body: unknown): RegisterNodeRequest | FieldPro
     port: port as number,
     raftPort: raftPort as number,
     clusterId: typeof clusterId === 'string' ? clusterId : undefined,
+    clusterUuid: typeof clusterUuid === 'string' ? clusterUuid : undefined,
   };
 }

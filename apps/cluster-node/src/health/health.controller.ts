@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from './database.health';
+import { DiscoveryHealthIndicator } from './discovery.health';
 import { RaftHealthIndicator } from './raft.health';
 
 @Controller('health')
@@ -9,6 +10,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly raft: RaftHealthIndicator,
     private readonly database: DatabaseHealthIndicator,
+    private readonly discovery: DiscoveryHealthIndicator,
   ) {}
 
   /** Liveness: the process is up and serving HTTP. Checks no dependency. */
@@ -25,10 +27,14 @@ export class HealthController {
     return this.health.check([() => this.database.check(), () => this.raft.check()]);
   }
 
-  /** Every indicator with its details. */
+  /** Every indicator with its details, discovery included (degraded there never means down). */
   @Get()
   @HealthCheck()
   all(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.database.check(), () => this.raft.check()]);
+    return this.health.check([
+      () => this.database.check(),
+      () => this.raft.check(),
+      () => this.discovery.check(),
+    ]);
   }
 }

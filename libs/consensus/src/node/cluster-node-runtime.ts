@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { NodeConfig } from '@falconmind/config';
 import {
@@ -15,7 +16,9 @@ import { RaftDriver } from '../raft-driver';
 import { FileSnapshotStore } from '../snapshot-store';
 import { CommandApplier, TypeormStateMachine } from '../typeorm-state-machine';
 import { TypeormLogStore } from '../typeorm-log-store';
+import { ClusterFormation, FormationDecision } from './cluster-formation';
 import { joinCluster } from './join-cluster';
+import { NodeIdentity, NodeIdentityStore } from './node-identity';
 
 /** Addresses that mean "every interface": never an address to reach a node at. */
 const WILDCARD_ADDRESSES = new Set(['0.0.0.0', '::', '[::]']);
@@ -33,6 +36,8 @@ export interface ClusterNodeRuntimeOptions {
   readonly logger: RaftLogger;
   /** The application's commands (the fleet); none means a cluster that only keeps its membership. */
   readonly applier?: CommandApplier;
+  /** How a fresh node enters its cluster; default: the static rule (see ClusterFormation). */
+  readonly formation?: ClusterFormation;
 }
 
 /** A member with what the leader knows of its replication. */
@@ -52,6 +57,8 @@ export interface MemberStatus {
 
 export interface ClusterStatus {
   readonly nodeId: NodeId;
+  /** The cluster incarnation this node's data belongs to, once known. */
+  readonly clusterUuid: string | undefined;
   readonly advertisedAddress: string;
   readonly httpPort: number;
   readonly term: number;
@@ -97,7 +104,10 @@ export class ClusterNodeRuntime {
   private readonly logStore: TypeormLogStore;
   private members: ClusterMember[] = [];
   private promotionTimer: NodeJS.Timeout | undefined;
-  private joining: AbortController | undefined;
+  /** Aborts what start() began in the background (waiting for formation, joining). */
+  private starting: AbortController | undefined;
+  private readonly identityStore: NodeIdentityStore;
+  private identity: NodeIdentity | undefined;
   private readonly advertised: MemberAddress;
   /** Snapshot images in transit, as files under DATA_DIR/snapshots. */
   private readonly snapshotStore: FileSnapshotStore;
@@ -110,6 +120,7 @@ export class ClusterNodeRuntime {
       raftPort: config.raftPort,
     };
     this.logStore = new TypeormLogStore(options.dataSource);
+    this.identityStore = new NodeIdentityStore(options.dataSource);
     this.snapshotStore = new FileSnapshotStore(path.join(config.dataDir, 'snapshots'));
     this.stateMachine = new TypeormStateMachine(options.dataSource, options.applier);
     this.transport = new GrpcPeerTransport({
@@ -126,9 +137,6 @@ export class ClusterNodeRuntime {
       logStore: this.logStore,
       stateMachine: this.stateMachine,
       transport: this.transport,
-      // Only a node told of no peers founds a cluster; the others join one (the original design).
-      bootstrap: config.peers.length === 0 ? { voters: [config.nodeId], learners: [] } : undefined,
-      bootstrapContexts: { [config.nodeId]: encodeMemberAddress(this.advertised) },
       tickMs: config.raftTickMs,
       electionTicks: config.raftElectionTicks,
       heartbeatTicks: config.raftHeartbeatTicks,
@@ -147,31 +155,58 @@ export class ClusterNodeRuntime {
     await this.snapshotStore.open();
     const stored = await this.logStore.load();
     const fresh = stored.entries.length === 0 && !stored.snapshot && stored.hardState.term === 0;
-    // Peers from the configuration are where to reach the cluster at first; the replicated member
-    // list takes over as soon as this node has applied it.
-    for (const peer of config.peers) {
+    this.identity = await this.identityStore.load();
+    this.starting = new AbortController();
+    let decision: FormationDecision | undefined;
+    if (fresh) {
+      decision = this.options.formation
+        ? await this.options.formation.decide(this.starting.signal)
+        : this.staticDecision();
+    } else {
+      await this.options.formation?.verify(this.identity);
+    }
+    // Peers from the configuration (or discovery) are where to reach the cluster at first; the
+    // replicated member list takes over as soon as this node has applied it.
+    for (const peer of decision?.kind === 'join' ? decision.peers : config.peers) {
       this.dialPeer(peer.nodeId, peer.address, peer.raftPort);
     }
     this.driver.onMembershipApplied(() => void this.refreshMembers());
-    await this.driver.start();
+    if (decision?.kind === 'bootstrap') {
+      for (const voter of decision.voters) {
+        if (voter.nodeId !== this.nodeId)
+          this.dialPeer(voter.nodeId, voter.address, voter.raftPort);
+      }
+      await this.driver.start({
+        bootstrap: { voters: decision.voters.map((v) => v.nodeId), learners: [] },
+        bootstrapContexts: Object.fromEntries(
+          decision.voters.map((v) => [v.nodeId, encodeMemberAddress(v)]),
+        ),
+      });
+      await this.recordIdentity(decision.clusterUuid);
+    } else {
+      await this.driver.start();
+    }
     await this.refreshMembers();
     this.promotionTimer = setInterval(
       () => void this.promoteCaughtUpLearners(),
       PROMOTION_INTERVAL_MS,
     );
     this.promotionTimer.unref();
-    if (fresh && config.peers.length > 0) {
-      this.joining = new AbortController();
+    if (decision?.kind === 'join') {
       void joinCluster({
         nodeId: config.nodeId,
         self: this.advertised,
-        peers: config.peers,
+        peers: decision.peers,
         clusterId: config.clusterId,
+        clusterUuid: decision.clusterUuid,
         clusterSecret: config.clusterSecret,
-        signal: this.joining.signal,
+        signal: this.starting.signal,
         logger: this.options.logger,
         isMember: () =>
           this.driver.status().confState.learners.includes(this.nodeId) || this.isVoter(),
+        onJoined: (clusterUuid) => {
+          if (clusterUuid !== undefined) void this.recordIdentity(clusterUuid);
+        },
         onMembers: (members) => {
           for (const member of members) {
             if (member.nodeId === this.nodeId || WILDCARD_ADDRESSES.has(member.address)) continue;
@@ -182,12 +217,42 @@ export class ClusterNodeRuntime {
     }
   }
 
+  /** The uuid of the cluster incarnation this node's data belongs to, once known. */
+  get clusterUuid(): string | undefined {
+    return this.identity?.clusterUuid;
+  }
+
+  /** The original design's rule: a node told of no peers founds the cluster; the others join. */
+  private staticDecision(): FormationDecision {
+    const { config } = this.options;
+    if (config.peers.length > 0)
+      return { kind: 'join', clusterUuid: undefined, peers: config.peers };
+    return {
+      kind: 'bootstrap',
+      clusterUuid: randomUUID(),
+      voters: [{ nodeId: this.nodeId, ...this.advertised }],
+    };
+  }
+
+  private async recordIdentity(clusterUuid: string): Promise<void> {
+    const identity = { clusterId: this.options.config.clusterId, clusterUuid };
+    try {
+      await this.identityStore.record(identity);
+      this.identity = identity;
+    } catch (error) {
+      this.options.logger.warn('could not record the cluster identity', {
+        nodeId: this.nodeId,
+        error: String(error),
+      });
+    }
+  }
+
   /**
    * Stops the node. With `handOver`, a leader first hands leadership to a caught-up voter and waits
    * (up to an election timeout) for it to take over, so the cluster does not wait for a timeout.
    */
   async stop(handOver = true): Promise<void> {
-    this.joining?.abort();
+    this.starting?.abort();
     if (this.promotionTimer) clearInterval(this.promotionTimer);
     if (handOver && this.driver.running && this.driver.status().role === 'leader') {
       const target = this.bestTransferTarget();
@@ -240,6 +305,7 @@ export class ClusterNodeRuntime {
     });
     return {
       nodeId: this.nodeId,
+      clusterUuid: this.identity?.clusterUuid,
       advertisedAddress: this.advertised.address,
       httpPort: this.advertised.httpPort,
       term: raft.term,
@@ -280,8 +346,18 @@ export class ClusterNodeRuntime {
    * Adds a node as a learner (it is promoted once caught up). Leader only. Registering a member again
    * with the same address answers as if it were new; a different address is a conflict.
    */
-  async register(nodeId: NodeId, address: MemberAddress): Promise<'added' | 'already-member'> {
+  async register(
+    nodeId: NodeId,
+    address: MemberAddress,
+    expectedClusterUuid?: string,
+  ): Promise<'added' | 'already-member'> {
     this.requireLeader();
+    const uuid = this.identity?.clusterUuid;
+    if (expectedClusterUuid !== undefined && uuid !== undefined && expectedClusterUuid !== uuid) {
+      throw new MembershipConflictError(
+        `${nodeId} expects cluster incarnation ${expectedClusterUuid}; this one is ${uuid}`,
+      );
+    }
     const { confState } = this.driver.status();
     const existing = this.members.find((m) => m.nodeId === nodeId);
     if (confState.voters.includes(nodeId) || confState.learners.includes(nodeId)) {

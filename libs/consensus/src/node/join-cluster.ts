@@ -7,11 +7,15 @@ export interface JoinOptions {
   readonly self: MemberAddress;
   readonly peers: readonly PeerNode[];
   readonly clusterId: string;
+  /** The cluster incarnation to join, when known: one with another uuid refuses the node (409). */
+  readonly clusterUuid?: string;
   readonly clusterSecret?: string;
   readonly signal: AbortSignal;
   readonly logger: RaftLogger;
   /** Whether this node already appears in the membership it has applied (then joining is done). */
   readonly isMember: () => boolean;
+  /** Called once accepted, with the uuid of the cluster incarnation the leader belongs to. */
+  readonly onJoined?: (clusterUuid: string | undefined) => void;
   /**
    * Called with the members the leader listed when it accepted us: until this node has applied the
    * member list itself, it needs their Raft addresses to answer the leader at all.
@@ -40,6 +44,7 @@ export async function joinCluster(options: JoinOptions): Promise<void> {
     port: options.self.httpPort,
     raft_port: options.self.raftPort,
     cluster_id: options.clusterId,
+    ...(options.clusterUuid !== undefined ? { cluster_uuid: options.clusterUuid } : {}),
   });
   let delay = FIRST_RETRY_MS;
   for (let attempt = 1; !options.signal.aborted; attempt++) {
@@ -58,7 +63,9 @@ export async function joinCluster(options: JoinOptions): Promise<void> {
           signal: AbortSignal.any([options.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
         });
         if (response.ok) {
-          options.onMembers(membersOf(await response.json().catch(() => ({}))));
+          const answer: unknown = await response.json().catch(() => ({}));
+          options.onMembers(membersOf(answer));
+          options.onJoined?.(clusterUuidOf(answer));
           options.logger.info('joined the cluster as a learner', {
             nodeId: options.nodeId,
             through: peer.nodeId,
@@ -68,7 +75,7 @@ export async function joinCluster(options: JoinOptions): Promise<void> {
         if (response.status === 401 || response.status === 409) {
           // Permanent: the wrong cluster secret, or a node of another cluster. Retrying cannot help.
           options.logger.warn(
-            'the cluster refused this node for good; fix CLUSTER_SECRET or CLUSTER_ID and restart',
+            'the cluster refused this node for good; fix CLUSTER_SECRET or CLUSTER_ID (or remove the stale cluster record) and restart',
             {
               nodeId: options.nodeId,
               peer: peer.nodeId,
@@ -98,6 +105,13 @@ export async function joinCluster(options: JoinOptions): Promise<void> {
     await sleep(delay / 2 + Math.random() * (delay / 2), options.signal);
     delay = Math.min(delay * 2, MAX_RETRY_MS);
   }
+}
+
+/** The `cluster_uuid` of a registration answer, if it has one. */
+function clusterUuidOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const uuid = (body as Record<string, unknown>).cluster_uuid;
+  return typeof uuid === 'string' && uuid !== '' ? uuid : undefined;
 }
 
 /** The `members` list of a registration answer, as far as it is well formed. */
