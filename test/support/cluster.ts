@@ -61,6 +61,26 @@ export async function call<T = Record<string, unknown>>(
   return { status: response.status, body: parsed as T, headers: response.headers };
 }
 
+/**
+ * `call` for an idempotent request (a create with its id, a registration), retried as a client
+ * would while the cluster answers 503 `retryable` (no leader yet, or a leader change in flight).
+ */
+export async function callRetrying<T = Record<string, unknown>>(
+  node: NodeProcess,
+  method: string,
+  pathname: string,
+  body?: unknown,
+  attempts = 8,
+): Promise<HttpAnswer<T>> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await call<T>(node, method, pathname, body);
+    const retryable =
+      answer.status === 503 && (answer.body as { retryable?: boolean }).retryable === true;
+    if (!retryable || attempt >= attempts) return answer;
+    await sleep(250 * attempt);
+  }
+}
+
 /** The node's view of the cluster, or undefined when it does not answer. */
 export async function clusterInfo(node: NodeProcess): Promise<ClusterInfo | undefined> {
   try {

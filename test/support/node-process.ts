@@ -28,11 +28,19 @@ export interface NodeSpec {
   readonly env?: Record<string, string>;
 }
 
+/**
+ * Ports for nodes are drawn from below Linux's ephemeral range (32768-60999): helpers that bind port
+ * 0 (etcd, the Consul test server) and outgoing connections take theirs from that range, so a port
+ * chosen here and bound a moment later by the node is not taken meanwhile by one of them.
+ */
+const NODE_PORT_RANGE = { from: 20_000, to: 32_000 } as const;
+
 /** Two consecutive free ports on 127.0.0.1 (HTTP and Raft = HTTP + 1). */
 export async function freePortPair(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await listenOnce(0);
-    if (port < 65535 && (await isFree(port + 1))) return port;
+  const span = NODE_PORT_RANGE.to - NODE_PORT_RANGE.from - 1;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = NODE_PORT_RANGE.from + Math.floor(Math.random() * span);
+    if ((await isFree(port)) && (await isFree(port + 1))) return port;
   }
   throw new Error('no free pair of ports found');
 }

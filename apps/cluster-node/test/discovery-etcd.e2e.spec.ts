@@ -6,6 +6,7 @@ import { startEtcd, EtcdTestServer } from '../../../test/support/etcd';
 import {
   awaitAgreement,
   call,
+  callRetrying,
   ClusterInfo,
   clusterInfo,
   leaderOf,
@@ -101,6 +102,17 @@ describe('a cluster formed from etcd alone (real etcd)', { timeout: 240_000 }, (
       'etcd-c',
     ]);
 
+    // A node that expects another incarnation of the cluster is refused for good.
+    const stranger = await call<{ message: string }>(trio[0], 'POST', '/cluster/register', {
+      node_id: 'stranger',
+      address: '127.0.0.1',
+      port: 1,
+      cluster_id: CLUSTER_ID,
+      cluster_uuid: '00000000-0000-4000-8000-000000000000',
+    });
+    assert.equal(stranger.status, 409, JSON.stringify(stranger.body));
+    assert.match(stranger.body.message, /expects cluster incarnation/);
+
     const leader = await leaderOf(trio);
     await waitFor('the registrations to show the roles', 10_000, async () => {
       const roles = await registrations();
@@ -140,12 +152,12 @@ describe('a cluster formed from etcd alone (real etcd)', { timeout: 240_000 }, (
 
   it('keeps taking writes while etcd is down, and registers again when it is back', async () => {
     const trio = nodes.slice(0, 3);
-    const register = await call(trio[0], 'POST', '/uavs/uav-etcd-1/register', {});
+    const register = await callRetrying(trio[0], 'POST', '/uavs/uav-etcd-1/register', {});
     assert.equal(register.status, 200, JSON.stringify(register.body));
     await etcd.stop();
     try {
       for (let i = 0; i < 5; i++) {
-        const created = await call(
+        const created = await callRetrying(
           trio[i % 3],
           'POST',
           '/missions',

@@ -65,9 +65,10 @@ export interface NodeConfig {
    */
   readonly bootstrapExpect: number | undefined;
   /**
-   * From `DISCOVERY_TIME_SCALE` (0.01..1, default 1): multiplies every discovery duration (etcd
-   * lease TTL, Consul check intervals and timeouts, retries). For tests and demos against a store
-   * that scales its own clock the same way; production keeps 1.
+   * From `DISCOVERY_TIME_SCALE` (0.01..1, default 1): multiplies the node's own discovery clocks
+   * (the etcd lease TTL, Consul TTL passes and blocking waits, retries), not the check durations a
+   * Consul agent runs itself. For tests against a store that scales its own clock the same way;
+   * production keeps 1.
    */
   readonly discoveryTimeScale: number;
   /**

@@ -21,8 +21,10 @@ export function discoveryAnnouncement(config: NodeConfig, version: string): Node
 }
 
 /**
- * The design's discovery durations, scaled by `DISCOVERY_TIME_SCALE` (tests run against stores
- * whose clocks are scaled the same way). The etcd lease keeps whole seconds, at least one.
+ * Discovery timings for `DISCOVERY_TIME_SCALE`. It scales the node's own clocks (the etcd lease,
+ * which etcd enforces as given; the Consul TTL passes, resyncs and blocking waits; retries), never
+ * the durations it registers with a Consul agent (check interval, timeout, TTL, deregistration):
+ * an agent runs those on its own clock, which a test agent scales alike.
  */
 export function discoveryTimings(scale: number): Partial<DiscoveryTimings> {
   if (scale === 1) return {};
@@ -30,14 +32,9 @@ export function discoveryTimings(scale: number): Partial<DiscoveryTimings> {
   const ms = (value: number) => Math.max(1, Math.round(value * scale));
   return {
     etcdLeaseTtlSeconds: Math.max(1, Math.round(d.etcdLeaseTtlSeconds * scale)),
-    consulCheckIntervalMs: ms(d.consulCheckIntervalMs),
-    consulCheckTimeoutMs: ms(d.consulCheckTimeoutMs),
-    consulDeregisterCriticalAfterMs: ms(d.consulDeregisterCriticalAfterMs),
-    consulTtlCheckMs: ms(d.consulTtlCheckMs),
     consulTtlPassIntervalMs: ms(d.consulTtlPassIntervalMs),
     consulResyncIntervalMs: ms(d.consulResyncIntervalMs),
     consulBlockingWaitMs: ms(d.consulBlockingWaitMs),
-    requestTimeoutMs: Math.max(1000, ms(d.requestTimeoutMs)),
     retryMinMs: ms(d.retryMinMs),
     retryMaxMs: ms(d.retryMaxMs),
     startTimeoutMs: ms(d.startTimeoutMs),
