@@ -70,10 +70,11 @@ export async function callRetrying<T = Record<string, unknown>>(
   method: string,
   pathname: string,
   body?: unknown,
+  headers: Record<string, string> = {},
   attempts = 8,
 ): Promise<HttpAnswer<T>> {
   for (let attempt = 1; ; attempt++) {
-    const answer = await call<T>(node, method, pathname, body);
+    const answer = await call<T>(node, method, pathname, body, headers);
     const retryable =
       answer.status === 503 && (answer.body as { retryable?: boolean }).retryable === true;
     if (!retryable || attempt >= attempts) return answer;

@@ -5,6 +5,7 @@ import {
   awaitAgreement,
   awaitSameAppliedIndex,
   call,
+  callRetrying,
   clusterInfo,
   HttpAnswer,
   leaderOf,
@@ -75,7 +76,7 @@ describe('the fleet API on a three-node cluster', { timeout: 150_000 }, () => {
     async () => {
       const [a, b, c] = nodes;
 
-      const registered = await call<Json>(a, 'POST', '/uavs/uav-api-1/register', {
+      const registered = await callRetrying<Json>(a, 'POST', '/uavs/uav-api-1/register', {
         battery: 90,
         position: { lat: 1.5, lon: 1.5, alt: 10 },
         capabilities: { max_altitude: 120 },
@@ -85,7 +86,7 @@ describe('the fleet API on a three-node cluster', { timeout: 150_000 }, () => {
       assert.equal(registered.body.uav_id, 'uav-api-1');
       assert.equal(registered.body.status, 'ONLINE');
 
-      const created = await call<Json>(
+      const created = await callRetrying<Json>(
         b,
         'POST',
         '/missions',
@@ -222,9 +223,9 @@ describe('the fleet API on a three-node cluster', { timeout: 150_000 }, () => {
       const [a, b, c] = nodes;
       const body = missionBody('mission-idem-1', 'uav-idem-1');
 
-      const first = await call<Json>(a, 'POST', '/missions', body);
+      const first = await callRetrying<Json>(a, 'POST', '/missions', body);
       assert.equal(first.status, 201, show(first));
-      const again = await call<Json>(b, 'POST', '/missions', body);
+      const again = await callRetrying<Json>(b, 'POST', '/missions', body);
       assert.ok([200, 201].includes(again.status), show(again));
       assert.deepEqual(again.body, first.body);
       const different = await call<Json>(c, 'POST', '/missions', {
@@ -237,9 +238,9 @@ describe('the fleet API on a three-node cluster', { timeout: 150_000 }, () => {
       // Without a mission id, an Idempotency-Key makes the retry land on the same mission.
       const keyed = missionBody(undefined, 'uav-idem-1', { name: 'keyed survey' });
       const headers = { 'Idempotency-Key': 'create-keyed-survey-1' };
-      const k1 = await call<Json>(a, 'POST', '/missions', keyed, headers);
+      const k1 = await callRetrying<Json>(a, 'POST', '/missions', keyed, headers);
       assert.equal(k1.status, 201, show(k1));
-      const k2 = await call<Json>(c, 'POST', '/missions', keyed, headers);
+      const k2 = await callRetrying<Json>(c, 'POST', '/missions', keyed, headers);
       assert.ok([200, 201].includes(k2.status), show(k2));
       assert.equal(k2.body.mission_id, k1.body.mission_id);
       assert.equal(k2.body.created_at, k1.body.created_at);
@@ -443,7 +444,7 @@ describe('the fleet API on a three-node cluster', { timeout: 150_000 }, () => {
         const chunk = ids.slice(from, from + 25);
         const answers = await Promise.all(
           chunk.map((id, i) =>
-            call(nodes[(from + i) % 3], 'POST', `/uavs/${id}/register`, { battery: 100 }),
+            callRetrying(nodes[(from + i) % 3], 'POST', `/uavs/${id}/register`, { battery: 100 }),
           ),
         );
         for (const answer of answers) assert.equal(answer.status, 200, show(answer));

@@ -11,7 +11,8 @@ import {
 } from '@falconmind/fleet';
 import { DataSource } from 'typeorm';
 import { CLUSTER_RUNTIME, NODE_DATA_SOURCE } from '../cluster/cluster.tokens';
-import { ApiError } from '../common/api-error';
+import { mergeProblems } from './request-body';
+import { ApiError, FieldProblem } from '../common/api-error';
 import { parseReadConsistency, ReadConsistency } from './read-consistency';
 
 /** How long a write or a read barrier may wait for the cluster before the client gets a 503. */
@@ -30,13 +31,21 @@ export class FleetGateway {
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {}
 
-  /** Validates, proposes and waits for the command; returns what applying it produced. */
-  async execute(draft: FleetCommandDraft, response: Response): Promise<unknown> {
+  /**
+   * Validates, proposes and waits for the command; returns what applying it produced. `bodyProblems`
+   * (from the request's schema) and the command validator's are answered together, in one 400.
+   */
+  async execute(
+    draft: FleetCommandDraft,
+    response: Response,
+    bodyProblems: readonly FieldProblem[] = [],
+  ): Promise<unknown> {
     const prepared = prepareFleetCommand(draft, {
       now: () => Date.now(),
       newId: () => randomUUID(),
     });
-    if (!prepared.ok) throw ApiError.badRequest(prepared.problems);
+    const problems = mergeProblems(bodyProblems, prepared.ok ? [] : prepared.problems);
+    if (problems.length > 0 || !prepared.ok) throw ApiError.badRequest(problems);
     const applied = await this.runtime.driver.propose(prepared.payload, REQUEST_TIMEOUT_MS);
     this.setHeaders(response, applied.index);
     const rejection = parseFleetRejection(applied.outcome);

@@ -29,7 +29,7 @@ import {
 import { ApiError } from '../common/api-error';
 import { FleetGateway } from './fleet-gateway.service';
 import { parseListRequest } from './read-consistency';
-import { checkedBody, expectedVersion } from './request-body';
+import { checkBody, expectedVersion } from './request-body';
 import {
   ApiAnswers,
   ApiChangeHeaders,
@@ -91,14 +91,14 @@ export class MissionsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    const fields = checkedBody(CREATE_MISSION_REQUEST, body);
+    const { fields, problems } = checkBody(CREATE_MISSION_REQUEST, body);
     const draft = {
       ...fields,
       type: 'CreateMission',
       ...(idempotencyKey !== undefined ? { idempotency_key: idempotencyKey } : {}),
     } as unknown as FleetCommandDraft;
     response.status(HttpStatus.CREATED);
-    return this.fleet.execute(draft, response);
+    return this.fleet.execute(draft, response, problems);
   }
 
   @Get(':id')
@@ -147,10 +147,11 @@ export class MissionsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    const fields = checkedBody(MISSION_PROGRESS_REQUEST, body);
+    const { fields, problems } = checkBody(MISSION_PROGRESS_REQUEST, body);
     return this.fleet.execute(
       this.actionDraft('ReportMissionProgress', id, fields, ifMatch, idempotencyKey),
       response,
+      problems,
     );
   }
 
@@ -175,11 +176,12 @@ export class MissionsController {
         `no action ${action}: use dispatch, pause, resume, cancel or progress`,
       );
     }
-    const fields = checkedBody(MISSION_ACTION_REQUEST, body);
+    const { fields, problems } = checkBody(MISSION_ACTION_REQUEST, body);
     const type = ACTION_COMMANDS[action as MissionAction];
     return this.fleet.execute(
       this.actionDraft(type, id, fields, ifMatch, idempotencyKey),
       response,
+      problems,
     );
   }
 

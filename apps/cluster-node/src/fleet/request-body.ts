@@ -19,15 +19,40 @@ export function objectBody(body: unknown): Record<string, unknown> {
   return record;
 }
 
+/** A request body and what its schema found wrong with it. */
+export interface CheckedBody {
+  readonly fields: Record<string, unknown>;
+  readonly problems: readonly FieldProblem[];
+}
+
 /**
- * The body checked against the schema the OpenAPI document shows for it: 400 naming every bad
- * field, before anything is proposed. An absent body counts as `{}`.
+ * The body checked against the schema the OpenAPI document shows for it. The problems are not
+ * thrown here: the command validator adds its own (a polygon that encloses nothing, a pattern's
+ * missing area), so that one 400 names every bad field (see `mergeProblems`). An absent body
+ * counts as `{}`.
  */
-export function checkedBody(schema: JsonSchema, body: unknown): Record<string, unknown> {
+export function checkBody(schema: JsonSchema, body: unknown): CheckedBody {
   const fields = objectBody(body);
-  const problems = checkRequestBody(schema, fields);
-  if (problems.length > 0) throw ApiError.badRequest(problems);
-  return fields;
+  return { fields, problems: checkRequestBody(schema, fields) };
+}
+
+/**
+ * The schema's problems, then the validator's for fields the schema did not name (nor a field
+ * enclosing them, nor one inside them): each bad field once, with the first reason found.
+ */
+export function mergeProblems(
+  first: readonly FieldProblem[],
+  second: readonly FieldProblem[],
+): FieldProblem[] {
+  const within = (inner: string, outer: string) =>
+    inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
+  const merged = [...first];
+  for (const problem of second) {
+    if (!merged.some((p) => within(p.field, problem.field) || within(problem.field, p.field))) {
+      merged.push(problem);
+    }
+  }
+  return merged;
 }
 
 /** `If-Match: <version>` (quotes allowed) as the expected version of the record; undefined if absent. */

@@ -27,7 +27,7 @@ import {
 import { ApiError } from '../common/api-error';
 import { FleetGateway } from './fleet-gateway.service';
 import { parseListRequest } from './read-consistency';
-import { checkedBody, expectedVersion } from './request-body';
+import { checkBody, expectedVersion } from './request-body';
 import {
   ApiAnswers,
   ApiChangeHeaders,
@@ -100,7 +100,7 @@ export class UavsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    const fields = checkedBody(REGISTER_UAV_REQUEST, body);
+    const { fields, problems } = checkBody(REGISTER_UAV_REQUEST, body);
     const version = expectedVersion(ifMatch, fields);
     const draft = {
       ...fields,
@@ -109,7 +109,7 @@ export class UavsController {
       ...(version !== undefined ? { expected_version: version } : {}),
       ...(idempotencyKey !== undefined ? { idempotency_key: idempotencyKey } : {}),
     } as unknown as FleetCommandDraft;
-    return this.fleet.execute(draft, response);
+    return this.fleet.execute(draft, response, problems);
   }
 
   @Post(':id/heartbeat')
@@ -121,7 +121,8 @@ export class UavsController {
     [404, 'not registered'],
   ])
   async heartbeat(@Param('id') id: string, @Body() body: unknown): Promise<unknown> {
-    const fields = checkedBody(UAV_HEARTBEAT_REQUEST, body);
+    const { fields, problems } = checkBody(UAV_HEARTBEAT_REQUEST, body);
+    if (problems.length > 0) throw ApiError.badRequest(problems);
     if (!(await getUav(this.fleet.dataSource, id))) {
       throw new ApiError(
         HttpStatus.NOT_FOUND,

@@ -9,7 +9,7 @@ export function openApiSchema(schema: JsonSchema): SchemaObject {
   return schema as unknown as SchemaObject;
 }
 
-/** The body schema the handler validates with (`checkedBody`), shown in the document. */
+/** The body schema the handler validates with (`checkBody`), shown in the document. */
 export function ApiJsonBody(schema: JsonSchema, required = true): MethodDecorator {
   return ApiBody({ schema: openApiSchema(schema), required });
 }

@@ -361,11 +361,13 @@ export class ClusterNodeRuntime {
     const { confState } = this.driver.status();
     const existing = this.members.find((m) => m.nodeId === nodeId);
     if (confState.voters.includes(nodeId) || confState.learners.includes(nodeId)) {
+      // No record yet means the change that added it is not applied here yet: this is a retry of
+      // that very registration, not a conflict.
       if (
-        existing &&
-        existing.address === address.address &&
-        existing.raftPort === address.raftPort &&
-        existing.httpPort === address.httpPort
+        !existing ||
+        (existing.address === address.address &&
+          existing.raftPort === address.raftPort &&
+          existing.httpPort === address.httpPort)
       ) {
         return 'already-member';
       }
