@@ -35,12 +35,9 @@ import {
   ApiChangeHeaders,
   ApiJsonBody,
   ApiReadConsistency,
+  READ_ERRORS,
 } from '../openapi/api-decorators';
 
-const READ_ERRORS: ReadonlyArray<[number, string]> = [
-  [400, 'a bad query parameter, named in details'],
-  [503, 'no leader reachable for a linearizable read, or too stale'],
-];
 const CHANGE_ERRORS: ReadonlyArray<[number, string]> = [
   [400, 'bad input, each field named in details; nothing was proposed'],
   [404, 'no such mission'],

@@ -33,12 +33,9 @@ import {
   ApiChangeHeaders,
   ApiJsonBody,
   ApiReadConsistency,
+  READ_ERRORS,
 } from '../openapi/api-decorators';
 
-const READ_ERRORS: ReadonlyArray<[number, string]> = [
-  [400, 'a bad query parameter, named in details'],
-  [503, 'no leader reachable for a linearizable read, or too stale'],
-];
 import { HeartbeatReport, UavStateSync } from './uav-state-sync.service';
 
 /** UAVs: registration through Raft (strong); heartbeats synced periodically (eventual). */

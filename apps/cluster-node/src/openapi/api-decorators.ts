@@ -4,6 +4,12 @@ import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec
 import { API_ERROR_RESPONSE, JsonSchema } from '@falconmind/fleet';
 import { CONSISTENCIES } from '../fleet/read-consistency';
 
+/** The errors every read may answer with. */
+export const READ_ERRORS: ReadonlyArray<[number, string]> = [
+  [400, 'a bad query parameter, named in details'],
+  [503, 'no leader reachable for a linearizable read, or too stale'],
+];
+
 /** Our schemas are OpenAPI 3.0 schema objects already; only the readonly typing differs. */
 export function openApiSchema(schema: JsonSchema): SchemaObject {
   return schema as unknown as SchemaObject;
