@@ -227,8 +227,12 @@ export class NodeProcess {
     return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
   }
 
-  /** Waits until the HTTP API answers /health/live. */
-  async waitUntilLive(timeoutMs = 30_000): Promise<void> {
+  /**
+   * Waits until the HTTP API answers /health/live; fails at once if the process exits. A node
+   * compiles its TypeScript as it starts (about 5 s alone), and CI starts several at a time on two
+   * cores, hence the generous bound.
+   */
+  async waitUntilLive(timeoutMs = 90_000): Promise<void> {
     await waitFor(`${this.nodeId} to answer /health/live`, timeoutMs, async () => {
       if (!this.running) throw new Error(`${this.nodeId} exited:\n${this.logs()}`);
       try {
