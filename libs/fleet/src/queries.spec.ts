@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { FLEET_MIGRATIONS } from './fleet-migrations';
 import { Mission, MissionState, Uav } from './model';
 import {
   FleetQueryError,
@@ -247,12 +248,18 @@ describe('the migration', () => {
     const other = await FleetNode.create();
     try {
       const source = other.database.dataSource;
-      await source.undoLastMigration({ transaction: 'each' });
-      const left = await source.query<Array<{ tablename: string }>>(
-        "SELECT tablename FROM pg_tables WHERE tablename IN ('missions', 'uavs', 'fleet_idempotency')",
-      );
-      assert.deepEqual(left, []);
-      await source.runMigrations({ transaction: 'each' });
+      // The fleet's own migrations, whatever the node's other libraries migrate after them.
+      const runner = source.createQueryRunner();
+      try {
+        for (const Migration of [...FLEET_MIGRATIONS].reverse()) await new Migration().down(runner);
+        const left = await source.query<Array<{ tablename: string }>>(
+          "SELECT tablename FROM pg_tables WHERE tablename IN ('missions', 'uavs', 'fleet_idempotency')",
+        );
+        assert.deepEqual(left, []);
+        for (const Migration of FLEET_MIGRATIONS) await new Migration().up(runner);
+      } finally {
+        await runner.release();
+      }
       const mission = await other.ok<Mission>(createMission('again'));
       assert.equal(mission.version, 1);
     } finally {
