@@ -64,6 +64,14 @@ interface Waiter<T> {
 const EMPTY = new Uint8Array(0);
 /** How long an image sent to a peer is sent again as it is, rather than taken anew. */
 const SNAPSHOT_REUSE_MS = 60_000;
+/** How long an image is kept after a newer one was made: the idle limit of a transfer. */
+const SNAPSHOT_RETAIN_MS = 5 * 60_000;
+/**
+ * Entries kept in the log behind a compaction (at most; half the threshold when that is less), so
+ * that a follower that just installed a snapshot, or fell only a little behind, catches up from the
+ * log rather than needing another snapshot at once (etcd keeps 5000 likewise).
+ */
+const COMPACTION_CATCH_UP_ENTRIES = 5_000;
 
 /**
  * Runs one node's Raft core (DESIGN.md, "The driver"): the ticker and the transport feed the core;
@@ -83,7 +91,9 @@ export class RaftDriver {
   private softState: SoftState = { leader: '', role: 'follower' };
   private processing = false;
   /** The image last sent to each peer, reused while its transfer may still be running. */
-  private readonly snapshotsSent = new Map<NodeId, { at: number; snapshot: Snapshot }>();
+  /** Snapshot images made to send, oldest first (see currentImage). */
+  private readonly images: Array<{ at: number; snapshot: Snapshot }> = [];
+  private imageInFlight: Promise<Snapshot> | undefined;
   /** A snapshot and log truncation under way, if any. */
   private compaction: Promise<void> | undefined;
   /** The Ready loop while it runs. */
@@ -453,35 +463,7 @@ export class RaftDriver {
    */
   private async sendSnapshot(message: Message): Promise<void> {
     try {
-      // A large image takes a while to stream; while it does, the core asks again. Sending the same
-      // image again lets the transport continue the transfer instead of starting a new one.
-      const cached = this.snapshotsSent.get(message.to);
-      const reusable =
-        cached !== undefined &&
-        performance.now() - cached.at < SNAPSHOT_REUSE_MS &&
-        // The log must still continue right after it, or the follower would need another at once.
-        cached.snapshot.metadata.index >= this.storage.firstIndex() - 1;
-      let snapshot = reusable ? cached.snapshot : undefined;
-      if (!snapshot) {
-        let index = 0;
-        const ref = await writeSnapshotImage(this.snapshotStore, async (sink) => {
-          index = await this.options.stateMachine.snapshot(sink);
-        });
-        const term = this.core.termAt(index);
-        if (term === undefined) {
-          await this.snapshotStore.release(ref);
-          throw new Error(`no term for snapshot index ${index}`);
-        }
-        const metadata = { index, term, confState: this.core.confStateAt(index) };
-        snapshot = { metadata, data: ref };
-        if (cached) await this.snapshotStore.release(cached.snapshot.data);
-        this.snapshotsSent.set(message.to, { at: performance.now(), snapshot });
-        this.log('info', 'sending a snapshot', {
-          to: message.to,
-          index,
-          bytes: await this.snapshotStore.size(ref),
-        });
-      }
+      const snapshot = await this.currentImage();
       this.options.transport.send({ ...message, snapshot });
       this.core.reportSnapshot(message.to, true);
     } catch (error) {
@@ -489,6 +471,56 @@ export class RaftDriver {
       this.core.reportSnapshot(message.to, false);
     }
     this.kick();
+  }
+
+  /**
+   * The image to send: the latest one while it is recent and the log still continues right after
+   * it (so that the follower needs no other at once), else a new one. One image is made at a time,
+   * whichever followers ask: each holds a database connection and a repeatable-read transaction
+   * for as long as it streams, and a large one takes a while, during which the core asks again.
+   * Sending the same image again also lets the transport continue its transfer instead of
+   * starting over.
+   */
+  private currentImage(): Promise<Snapshot> {
+    const latest = this.images[this.images.length - 1];
+    if (
+      latest !== undefined &&
+      performance.now() - latest.at < SNAPSHOT_REUSE_MS &&
+      latest.snapshot.metadata.index >= this.storage.firstIndex() - 1
+    ) {
+      return Promise.resolve(latest.snapshot);
+    }
+    this.imageInFlight ??= this.makeImage().finally(() => {
+      this.imageInFlight = undefined;
+    });
+    return this.imageInFlight;
+  }
+
+  private async makeImage(): Promise<Snapshot> {
+    let index = 0;
+    const ref = await writeSnapshotImage(this.snapshotStore, async (sink) => {
+      index = await this.options.stateMachine.snapshot(sink);
+    });
+    const term = this.core.termAt(index);
+    if (term === undefined) {
+      await this.snapshotStore.release(ref);
+      throw new Error(`no term for snapshot index ${index}`);
+    }
+    const snapshot = {
+      metadata: { index, term, confState: this.core.confStateAt(index) },
+      data: ref,
+    };
+    const now = performance.now();
+    this.images.push({ at: now, snapshot });
+    // Older images may still be on their way to a follower: freed once no transfer can need them.
+    while (this.images.length > 1 && now - this.images[0].at > SNAPSHOT_RETAIN_MS) {
+      await this.snapshotStore.release(this.images.shift()!.snapshot.data);
+    }
+    this.log('info', 'made a snapshot image to send', {
+      index,
+      bytes: await this.snapshotStore.size(ref),
+    });
+    return snapshot;
   }
 
   /**
@@ -512,8 +544,13 @@ export class RaftDriver {
   private async compact(): Promise<void> {
     const started = performance.now();
     // The state machine's tables are durable up to the applied index: they are the snapshot. The log
-    // keeps only its metadata; an image is made when a follower needs one (sendSnapshot).
-    const index = this.appliedIndex;
+    // keeps only its metadata, and a tail of entries for followers that are a little behind; an
+    // image is made when a follower needs one (sendSnapshot).
+    const keep = Math.min(
+      COMPACTION_CATCH_UP_ENTRIES,
+      Math.floor(this.options.snapshotThreshold / 2),
+    );
+    const index = this.appliedIndex - keep;
     const term = this.core.termAt(index);
     if (term === undefined || index < this.storage.firstIndex()) return;
     const metadata = { index, term, confState: this.core.confStateAt(index) };
@@ -523,6 +560,7 @@ export class RaftDriver {
     this.storage.compact(index);
     this.log('info', 'compacted the log with a snapshot', {
       index,
+      keptEntries: keep,
       ms: Math.round(performance.now() - started),
     });
   }
