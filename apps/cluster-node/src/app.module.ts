@@ -19,6 +19,7 @@ import { NodeLogger } from './node-logger';
 /** What the node has set up before Nest starts: its configuration, database and consensus runtime. */
 export interface NodeServices {
   readonly config: NodeConfig;
+  /** The API's pool (reads); the consensus loop has its own. */
   readonly dataSource: DataSource;
   readonly runtime: ClusterNodeRuntime;
   readonly discovery: Discovery;

@@ -141,7 +141,13 @@ export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
       publisher = new DiscoveryPublisher(discovery, runtime);
       publisher.start();
       app = await NestFactory.create(
-        AppModule.forRoot({ config, dataSource: database.dataSource, runtime, discovery, logger }),
+        AppModule.forRoot({
+          config,
+          dataSource: database.apiDataSource,
+          runtime,
+          discovery,
+          logger,
+        }),
         { logger, abortOnError: false },
       );
       setupOpenApi(app, NODE_VERSION);

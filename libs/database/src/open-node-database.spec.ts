@@ -110,9 +110,19 @@ describe('openNodeDatabase with DATABASE_URL', () => {
           tables.map((row) => row.table_name),
           [MIGRATIONS_TABLE_NAME, ...RAFT_TABLES].sort(),
         );
+        // The API reads through a pool of its own, on the same database.
+        const [api] = await first.apiDataSource.query<
+          Array<{ application_name: string; database: string }>
+        >('SELECT current_setting($1) AS application_name, current_database() AS database', [
+          'application_name',
+        ]);
+        assert.equal(api.database, name);
+        assert.match(api.application_name, / api$/);
+        assert.notEqual(first.apiDataSource, first.dataSource);
       } finally {
         await first.close();
       }
+      assert.equal(first.apiDataSource.isInitialized, false);
       assert.equal(await databaseExists(name), true);
       assert.ok(firstLog.has('info', `created the database ${name} at 127.0.0.1:5432`));
       assert.ok(firstLog.has('info', 'applied migration CreateRaftLogStore1795758517461'));

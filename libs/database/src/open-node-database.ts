@@ -34,8 +34,14 @@ export interface OpenNodeDatabaseOptions {
 
 /** The node's own database, open and migrated. */
 export interface NodeDatabase {
-  /** Initialized, its migrations applied. */
+  /** Initialized, its migrations applied. The consensus loop's pool: log, state machine, snapshots. */
   readonly dataSource: DataSource;
+  /**
+   * A second pool over the same database, for the HTTP API's reads: however many clients read at
+   * once, they never take the connections the consensus loop needs to persist and apply (a leader
+   * kept waiting for one misses its heartbeats and, past the acquisition timeout, stops).
+   */
+  readonly apiDataSource: DataSource;
   /** The URL the DataSource connects to. It may carry a password: never log it. */
   readonly url: string;
   /** Whether the database is the embedded PostgreSQL (no DATABASE_URL). */
@@ -57,7 +63,8 @@ export async function openNodeDatabase(options: OpenNodeDatabaseOptions): Promis
       'start it or fix DATABASE_URL',
     );
     const dataSource = await openDataSource(target, options);
-    return nodeDatabase(dataSource, options.databaseUrl, undefined);
+    const apiDataSource = await openApiDataSource(target, options, dataSource);
+    return nodeDatabase(dataSource, apiDataSource, options.databaseUrl, undefined);
   }
 
   const server = await EmbeddedPostgres.start(options);
@@ -68,7 +75,8 @@ export async function openNodeDatabase(options: OpenNodeDatabaseOptions): Promis
       `see ${server.paths.logFile}`,
     );
     const dataSource = await openDataSource(target, options);
-    return nodeDatabase(dataSource, server.url, server);
+    const apiDataSource = await openApiDataSource(target, options, dataSource);
+    return nodeDatabase(dataSource, apiDataSource, server.url, server);
   } catch (error) {
     await server.stop().catch(() => undefined);
     throw error;
@@ -125,14 +133,44 @@ async function openDataSource(
   return dataSource;
 }
 
+/** The API's pool over the database `main` opened and migrated (see NodeDatabase.apiDataSource). */
+async function openApiDataSource(
+  target: DatabaseTarget,
+  options: OpenNodeDatabaseOptions,
+  main: DataSource,
+): Promise<DataSource> {
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: target.url.toString(),
+    applicationName: `falconmind ${options.nodeId} api`,
+    connectTimeoutMS: CONNECT_TIMEOUT_MS,
+    synchronize: false,
+    migrationsRun: false,
+    entities: options.entities,
+    logger: new TypeormLogBridge(options.logger, {
+      nodeId: options.nodeId,
+      database: target.database,
+    }),
+  });
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    await main.destroy().catch(() => undefined);
+    throw unreachable(target, error);
+  }
+  return dataSource;
+}
+
 function nodeDatabase(
   dataSource: DataSource,
+  apiDataSource: DataSource,
   url: string,
   server: EmbeddedPostgres | undefined,
 ): NodeDatabase {
   let closing: Promise<void> | undefined;
   const closeOnce = async (): Promise<void> => {
     try {
+      if (apiDataSource.isInitialized) await apiDataSource.destroy();
       if (dataSource.isInitialized) await dataSource.destroy();
     } finally {
       await server?.stop();
@@ -140,6 +178,7 @@ function nodeDatabase(
   };
   return {
     dataSource,
+    apiDataSource,
     url,
     embedded: server !== undefined,
     close: () => (closing ??= closeOnce()),
