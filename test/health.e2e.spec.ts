@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { ClusterNodeHandle, createDistributedCluster } from '../apps/cluster-node/src/cluster-node';
-import { createNodeDatabase, dropDatabases, freePortPair, waitFor } from './support/node-process';
+import {
+  createNodeDatabase,
+  dropDatabases,
+  freePortPair,
+  testDataDir,
+  waitFor,
+} from './support/node-process';
 
 describe(
   'a one-node cluster in this process (real sockets, real PostgreSQL)',
@@ -18,6 +24,7 @@ describe(
         address: '127.0.0.1',
         port,
         databaseUrl: await createNodeDatabase('solo'),
+        dataDir: testDataDir('solo'),
         env: { LOG_LEVEL: 'warn', RAFT_TICK_MS: '20' },
       });
       await node.start();

@@ -8,7 +8,13 @@ import {
   UAV_HEARTBEAT_REQUEST,
 } from '@falconmind/fleet';
 import { ClusterNodeHandle, createDistributedCluster } from '../apps/cluster-node/src/cluster-node';
-import { createNodeDatabase, dropDatabases, freePortPair, waitFor } from './support/node-process';
+import {
+  createNodeDatabase,
+  dropDatabases,
+  freePortPair,
+  testDataDir,
+  waitFor,
+} from './support/node-process';
 
 interface OpenApiOperation {
   requestBody?: { content: { 'application/json': { schema: unknown } } };
@@ -33,6 +39,7 @@ describe('the OpenAPI document at /docs and /docs-json', { timeout: 60_000 }, ()
       address: '127.0.0.1',
       port,
       databaseUrl: await createNodeDatabase('docs'),
+      dataDir: testDataDir('docs'),
       env: { LOG_LEVEL: 'warn', RAFT_TICK_MS: '20' },
     });
     await node.start();

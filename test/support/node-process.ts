@@ -5,6 +5,8 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -81,6 +83,17 @@ const created: string[] = [];
 export async function dropDatabases(): Promise<void> {
   for (const name of created.splice(0))
     await onServer(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** DATA_DIRs made for nodes (snapshot images in transit), removed with the databases. */
+const dataDirs: string[] = [];
+
+/** A fresh DATA_DIR for a test node, outside the repository. */
+export function testDataDir(label: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `falconmind-e2e-${label}-`));
+  dataDirs.push(dir);
+  return dir;
 }
 
 async function onServer(sql: string): Promise<void> {
@@ -101,7 +114,12 @@ export class NodeProcess {
   private linesSeen = 0;
   private exited: Promise<number | null> = Promise.resolve(null);
 
-  constructor(readonly spec: NodeSpec) {}
+  /** The node's own DATA_DIR, kept across restarts like its database. */
+  private readonly dataDir: string;
+
+  constructor(readonly spec: NodeSpec) {
+    this.dataDir = testDataDir(spec.nodeId);
+  }
 
   get nodeId(): string {
     return this.spec.nodeId;
@@ -125,6 +143,7 @@ export class NodeProcess {
       NODE_ADDRESS: '127.0.0.1',
       NODE_PORT: String(this.spec.httpPort),
       DATABASE_URL: this.spec.databaseUrl,
+      DATA_DIR: this.dataDir,
       RAFT_TICK_MS: '50',
       LOG_LEVEL: 'info',
       ...(this.spec.peers && this.spec.peers.length > 0
