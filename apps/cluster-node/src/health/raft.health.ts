@@ -19,10 +19,6 @@ export class RaftHealthIndicator {
     this.draining = true;
   }
 
-  get isDraining(): boolean {
-    return this.draining;
-  }
-
   check(): HealthIndicatorResult {
     const indicator = this.indicators.check('raft');
     const status = this.runtime.status();
