@@ -117,6 +117,10 @@ describe('loadNodeConfig: one line per bad variable', () => {
       'config: SNAPSHOT_THRESHOLD="9" is invalid: expected an integer number of log entries, at least 10',
     ],
     [
+      { TELEMETRY_WINDOW: '0' },
+      'config: TELEMETRY_WINDOW="0" is invalid: expected an integer number of samples per UAV in 1..10000',
+    ],
+    [
       { UAV_SYNC_INTERVAL_MS: '10' },
       'config: UAV_SYNC_INTERVAL_MS="10" is invalid: expected an integer number of milliseconds in 50..600000',
     ],
@@ -182,6 +186,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       snapshotThreshold: 10000,
       uavSyncIntervalMs: 1000,
       uavOfflineAfterS: 60,
+      telemetryWindow: 120,
       logLevel: 'info',
       plantedBug: undefined,
     } satisfies NodeConfig);
@@ -214,6 +219,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       SNAPSHOT_THRESHOLD: '500',
       UAV_SYNC_INTERVAL_MS: '250',
       UAV_OFFLINE_AFTER_S: '5',
+      TELEMETRY_WINDOW: '30',
       LOG_LEVEL: 'DEBUG',
     });
     assert.deepEqual(config, {
@@ -237,6 +243,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       snapshotThreshold: 500,
       uavSyncIntervalMs: 250,
       uavOfflineAfterS: 5,
+      telemetryWindow: 30,
       logLevel: 'debug',
       plantedBug: undefined,
     } satisfies NodeConfig);

@@ -261,6 +261,13 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     NODE_CONFIG_DEFAULTS.uavOfflineAfterS,
     'an integer number of seconds in 1..86400',
   );
+  const telemetryWindow = integer(
+    'TELEMETRY_WINDOW',
+    1,
+    10_000,
+    NODE_CONFIG_DEFAULTS.telemetryWindow,
+    'an integer number of samples per UAV in 1..10000',
+  );
 
   const rawBug = text('FALCONMIND_PLANTED_BUG');
   if (rawBug !== undefined && !(PLANTED_NODE_BUGS as readonly string[]).includes(rawBug)) {
@@ -297,6 +304,7 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     snapshotThreshold: snapshotThreshold!,
     uavSyncIntervalMs: uavSyncIntervalMs!,
     uavOfflineAfterS: uavOfflineAfterS!,
+    telemetryWindow: telemetryWindow!,
     logLevel,
     plantedBug,
   });

@@ -107,6 +107,11 @@ export interface NodeConfig {
   readonly uavSyncIntervalMs: number;
   /** From `UAV_OFFLINE_AFTER_S`: seconds without a heartbeat before the leader marks a UAV OFFLINE. Default 60. */
   readonly uavOfflineAfterS: number;
+  /**
+   * From `TELEMETRY_WINDOW`: how many recent telemetry samples this node keeps in memory per UAV (the
+   * latest is kept besides). 1..10000; default 120.
+   */
+  readonly telemetryWindow: number;
   /** From `LOG_LEVEL`: `debug`, `info`, `warn` or `error` (any case). Default `info`. */
   readonly logLevel: LogLevel;
   /**
@@ -128,5 +133,6 @@ export const NODE_CONFIG_DEFAULTS = {
   snapshotThreshold: 10_000,
   uavSyncIntervalMs: 1_000,
   uavOfflineAfterS: 60,
+  telemetryWindow: 120,
   logLevel: 'info',
 } as const satisfies Partial<NodeConfig>;
