@@ -13,6 +13,7 @@ import {
   RegisterUavCommand,
   SyncUavStatesCommand,
 } from './commands';
+import { deriveFleetEvents, FleetApplyNotes, recordFleetEvents } from './events';
 import { FLEET_TABLES } from './fleet-migrations';
 import { Mission, MissionState, Position, TERMINAL_MISSION_STATES, Uav, UavStatus } from './model';
 import { applied, FleetApplyOutcome, rejected } from './rejection';
@@ -86,14 +87,26 @@ export class FleetApplier implements CommandApplier {
   }
 }
 
-/** Applies one (valid) command at log index `index`. Exposed for tests and tools. */
+/** Applies one (valid) command at log index `index`, and records the events it produced. */
 export async function applyFleetCommand(
   db: EntityManager,
   command: FleetCommand,
   index: number,
 ): Promise<FleetApplyOutcome> {
+  const notes = new FleetApplyNotes();
+  const outcome = await applyOnce(db, command, index, notes);
+  await recordFleetEvents(db, index, deriveFleetEvents(command, outcome, notes));
+  return outcome;
+}
+
+async function applyOnce(
+  db: EntityManager,
+  command: FleetCommand,
+  index: number,
+  notes: FleetApplyNotes,
+): Promise<FleetApplyOutcome> {
   const key = 'idempotency_key' in command ? command.idempotency_key : undefined;
-  if (key === undefined) return applyCommand(db, command);
+  if (key === undefined) return applyCommand(db, command, notes);
 
   const hash = requestHash(command);
   const stored = await db.query<Array<{ command_hash: string; outcome: { result: unknown } }>>(
@@ -114,7 +127,7 @@ export async function applyFleetCommand(
       replayed: true,
     };
   }
-  const outcome = await applyCommand(db, command);
+  const outcome = await applyCommand(db, command, notes);
   if (outcome.status === 'applied') {
     await db.query(
       'INSERT INTO fleet_idempotency (key, command_hash, outcome, applied_index) VALUES ($1, $2, $3::jsonb, $4)',
@@ -134,10 +147,14 @@ function requestHash(command: FleetCommand): string {
   return sha256Hex(canonicalJson(request));
 }
 
-function applyCommand(db: EntityManager, command: FleetCommand): Promise<FleetApplyOutcome> {
+function applyCommand(
+  db: EntityManager,
+  command: FleetCommand,
+  notes: FleetApplyNotes,
+): Promise<FleetApplyOutcome> {
   switch (command.type) {
     case 'CreateMission':
-      return createMission(db, command);
+      return createMission(db, command, notes);
     case 'DispatchMission':
     case 'PauseMission':
     case 'ResumeMission':
@@ -146,11 +163,11 @@ function applyCommand(db: EntityManager, command: FleetCommand): Promise<FleetAp
     case 'DeleteMission':
       return missionAction(db, command);
     case 'RegisterUav':
-      return registerUav(db, command);
+      return registerUav(db, command, notes);
     case 'SyncUavStates':
-      return syncUavStates(db, command);
+      return syncUavStates(db, command, notes);
     case 'MarkUavsOffline':
-      return markUavsOffline(db, command);
+      return markUavsOffline(db, command, notes);
   }
 }
 
@@ -179,6 +196,7 @@ async function returning<T>(db: EntityManager, sql: string, params: unknown[]): 
 async function createMission(
   db: EntityManager,
   command: CreateMissionCommand,
+  notes: FleetApplyNotes,
 ): Promise<FleetApplyOutcome> {
   const { at: _at, idempotency_key: _key, ...body } = command;
   const hash = sha256Hex(canonicalJson(body));
@@ -191,6 +209,7 @@ async function createMission(
     );
   }
   const at = commandTime(command.at);
+  notes.missionInserted();
   const rows = await db.query<MissionRecord[]>(
     `INSERT INTO missions (mission_id, name, description, mission_type, uav_list, payload, state,
        progress, priority, version, created_at, updated_at, started_at, completed_at, create_hash)
@@ -392,8 +411,10 @@ async function loadUavs(
 async function registerUav(
   db: EntityManager,
   command: RegisterUavCommand,
+  notes: FleetApplyNotes,
 ): Promise<FleetApplyOutcome> {
   const existing = (await loadUavs(db, [command.uav_id])).get(command.uav_id);
+  notes.uavStatusBefore(command.uav_id, existing?.status ?? null);
   const at = commandTime(command.at);
   if (!existing) {
     if (command.expected_version !== undefined) {
@@ -502,9 +523,11 @@ function toChange(record: UavRecord): UavChange {
 async function syncUavStates(
   db: EntityManager,
   command: SyncUavStatesCommand,
+  notes: FleetApplyNotes,
 ): Promise<FleetApplyOutcome> {
   const ids = [...new Set(command.reports.map((report) => report.uav_id))];
   const known = await loadUavs(db, ids);
+  for (const record of known.values()) notes.uavStatusBefore(record.uav_id, record.status);
   const changes = new Map<string, UavChange>();
   const skipped = new Set<string>();
   for (const report of command.reports) {
@@ -541,9 +564,11 @@ async function syncUavStates(
 async function markUavsOffline(
   db: EntityManager,
   command: MarkUavsOfflineCommand,
+  notes: FleetApplyNotes,
 ): Promise<FleetApplyOutcome> {
   const ids = [...new Set(command.uav_ids)];
   const known = await loadUavs(db, ids);
+  for (const record of known.values()) notes.uavStatusBefore(record.uav_id, record.status);
   const cutoff =
     command.stale_before === undefined ? Infinity : new Date(command.stale_before).getTime();
   const changes: UavChange[] = [];

@@ -65,3 +65,4 @@ export {
 } from './queries';
 export type { FleetQueryable, ListMissionsQuery, ListUavsQuery, Page } from './queries';
 export * from './api';
+export * from './events';

@@ -49,6 +49,7 @@ export async function dumpFleet(database: TestDatabase): Promise<Record<string, 
     missions: 'mission_id',
     uavs: 'uav_id',
     fleet_idempotency: 'key',
+    fleet_events: 'log_index, position',
   };
   const dump: Record<string, string[]> = {};
   for (const table of FLEET_TABLES) {
