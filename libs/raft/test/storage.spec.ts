@@ -100,6 +100,29 @@ describe('MemoryStorage', () => {
     assert.equal(storage.firstIndex(), 4);
   });
 
+  it('append, one entry at a time, then a conflicting suffix, keeps what entries() returned earlier', () => {
+    const storage = new MemoryStorage();
+    for (let index = 1; index <= 1000; index++) storage.append([entry(index, 1)]);
+    const before = storage.entries(990, 1001, Number.POSITIVE_INFINITY);
+    storage.append([entry(995, 2), entry(996, 2)]);
+    assert.equal(storage.lastIndex(), 996);
+    assert.equal(storage.term(995), 2);
+    assert.equal(storage.term(994), 1);
+    assert.throws(() => storage.term(997), UnavailableError);
+    // The array handed out earlier is the log as it was, not a view of the log being rewritten.
+    assert.deepEqual(
+      before.map((e) => [e.index, e.term]),
+      Array.from({ length: 11 }, (_, i) => [990 + i, 1]),
+    );
+    storage.append([entry(997, 2)]);
+    assert.deepEqual(storedLog(storage).slice(-4), [
+      [994, 1],
+      [995, 2],
+      [996, 2],
+      [997, 2],
+    ]);
+  });
+
   it('append refuses to leave a gap', () => {
     const storage = storageWith([1, 1]);
     assert.throws(() => storage.append([entry(5, 1)]), RaftInvariantError);
