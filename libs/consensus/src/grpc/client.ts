@@ -28,6 +28,8 @@ export interface PeerLinkOptions {
   readonly logger: RaftLogger;
   /** Told at most once per failed attempt (and once per congestion episode). */
   readonly reportUnreachable: (nodeId: NodeId) => void;
+  /** The call this link opens; the Raft Stream unless told otherwise (telemetry has its own). */
+  readonly methodPath?: string;
 }
 
 /**
@@ -73,6 +75,11 @@ export class PeerLink {
 
   get isOpen(): boolean {
     return this.state === 'open';
+  }
+
+  /** Nothing waiting for a stream and nothing in flight: lower-priority traffic may go now. */
+  get idle(): boolean {
+    return this.pending.length === 0 && this.inflightMessages === 0;
   }
 
   /** Removes and returns the frames still waiting for a stream (handed over on an address change). */
@@ -160,7 +167,7 @@ export class PeerLink {
         now: options.now(),
       });
       call = client.makeBidiStreamRequest<Buffer, Buffer>(
-        RAFT_PEER_STREAM_PATH,
+        options.methodPath ?? RAFT_PEER_STREAM_PATH,
         passThrough,
         passThrough,
         metadata,

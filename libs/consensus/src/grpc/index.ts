@@ -14,3 +14,6 @@ export {
 export { DEFAULT_BACKOFF, backoffCeiling, backoffDelay } from './backoff';
 export type { BackoffPolicy } from './backoff';
 export { RaftCodecError, decodeMessage, encodeMessage } from './codec';
+export { DEFAULT_TELEMETRY_QUEUE_BATCHES } from './telemetry-channel';
+export type { PeerTelemetryChannel, TelemetryChannelStats } from './telemetry-channel';
+export type { TelemetryPayloadHandler } from './telemetry-receiver';

@@ -9,6 +9,8 @@ import {
 } from './codec';
 import { InboundCall, endQuietly, endWithStatus } from './server-calls';
 import type { SnapshotReceiver } from './snapshot-receiver';
+import { RAFT_PEER_TELEMETRY_PATH } from './telemetry-codec';
+import type { TelemetryReceiver } from './telemetry-receiver';
 
 /** Frames cross grpc-js as raw buffers; the codec runs in the handlers so a bad frame costs one message. */
 const passThrough = (frame: Buffer): Buffer => frame;
@@ -33,6 +35,15 @@ export const RAFT_PEER_SERVICE: grpc.ServiceDefinition = {
     responseSerialize: passThrough,
     responseDeserialize: passThrough,
   },
+  Telemetry: {
+    path: RAFT_PEER_TELEMETRY_PATH,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: passThrough,
+    requestDeserialize: passThrough,
+    responseSerialize: passThrough,
+    responseDeserialize: passThrough,
+  },
 };
 
 type InboundStream = InboundCall;
@@ -47,6 +58,8 @@ export interface RaftPeerServerOptions {
   readonly deliver: (message: Message) => void;
   /** Serves the admitted InstallSnapshot calls (it delivers what they complete itself). */
   readonly snapshots: SnapshotReceiver;
+  /** Serves the admitted Telemetry calls (best-effort data outside Raft). */
+  readonly telemetry: TelemetryReceiver;
 }
 
 /**
@@ -67,6 +80,7 @@ export class RaftPeerServer {
     server.addService(RAFT_PEER_SERVICE, {
       Stream: (call: InboundStream) => this.handle(call),
       InstallSnapshot: (call: InboundStream) => this.handleSnapshot(call),
+      Telemetry: (call: InboundStream) => this.handleTelemetry(call),
     });
     this.server = server;
     try {
@@ -92,6 +106,7 @@ export class RaftPeerServer {
     for (const call of [...this.inbound.keys()]) endQuietly(call);
     this.inbound.clear();
     this.options.snapshots.close();
+    this.options.telemetry.close();
     if (server === undefined) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
@@ -139,6 +154,11 @@ export class RaftPeerServer {
   private handleSnapshot(call: InboundStream): void {
     const sender = this.admit(call, 'InstallSnapshot');
     if (sender !== undefined) this.options.snapshots.handle(call, sender);
+  }
+
+  private handleTelemetry(call: InboundStream): void {
+    const sender = this.admit(call, 'Telemetry');
+    if (sender !== undefined) this.options.telemetry.handle(call, sender);
   }
 
   private handle(call: InboundStream): void {

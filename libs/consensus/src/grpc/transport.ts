@@ -10,6 +10,8 @@ import { RaftPeerServer } from './server';
 import { MemorySnapshotStore, SnapshotStore } from '../snapshot-store';
 import { SnapshotReceiver } from './snapshot-receiver';
 import { SnapshotMessage, SnapshotSender } from './snapshot-sender';
+import { GrpcTelemetryChannel, PeerTelemetryChannel } from './telemetry-channel';
+import { TelemetryReceiver } from './telemetry-receiver';
 import {
   DEFAULT_MAX_PENDING_SNAPSHOT_BYTES,
   DEFAULT_SNAPSHOT_CHUNK_BYTES,
@@ -122,6 +124,7 @@ export class GrpcPeerTransport implements PeerTransport {
   private readonly snapshotInlineMaxBytes: number;
   private readonly snapshots: SnapshotSender;
   private readonly snapshotStore: SnapshotStore;
+  private readonly telemetryChannel: GrpcTelemetryChannel;
 
   constructor(private readonly options: GrpcPeerTransportOptions) {
     if (options.nodeId === '') throw new RangeError('nodeId must not be empty');
@@ -199,6 +202,12 @@ export class GrpcPeerTransport implements PeerTransport {
       ackTimeoutMs: SNAPSHOT_ACK_TIMEOUT_MS,
       endpointOf: (nodeId) => this.links.get(nodeId)?.endpoint,
     });
+    this.telemetryChannel = new GrpcTelemetryChannel({
+      raftLinks: () => this.links,
+      linkOptions: this.linkOptions,
+      logger: this.logger,
+      closeGraceMs: this.closeGraceMs,
+    });
     this.server = new RaftPeerServer({
       nodeId: options.nodeId,
       admission: new StreamAdmission({
@@ -226,7 +235,17 @@ export class GrpcPeerTransport implements PeerTransport {
         ),
         deliver: (message) => this.deliver(message),
       }),
+      telemetry: new TelemetryReceiver({
+        nodeId: options.nodeId,
+        logger: this.logger,
+        deliver: (from, payload) => this.telemetryChannel.deliver(from, payload),
+      }),
     });
+  }
+
+  /** Best-effort telemetry to and from the peers, on calls of its own, after Raft's traffic. */
+  get telemetry(): PeerTelemetryChannel {
+    return this.telemetryChannel;
   }
 
   /** The port the server listens on; known once start() has resolved. */
@@ -366,10 +385,15 @@ export class GrpcPeerTransport implements PeerTransport {
     }
     this.state = 'closed';
     this.snapshots.close();
+    const telemetryClosed = this.telemetryChannel.close();
     for (const link of this.links.values()) this.retire(link);
     this.links.clear();
     this.reportedUnknown.clear();
-    await Promise.all([...this.closingLinks, this.server.close(this.closeGraceMs)]);
+    await Promise.all([
+      ...this.closingLinks,
+      telemetryClosed,
+      this.server.close(this.closeGraceMs),
+    ]);
     this.logger.info('Raft peer transport closed', { nodeId: this.options.nodeId });
   }
 

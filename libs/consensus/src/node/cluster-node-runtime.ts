@@ -11,7 +11,7 @@ import {
 import { DataSource } from 'typeorm';
 import { ClusterMember, encodeMemberAddress, MemberAddress } from '../cluster-members';
 import { NoLeaderError } from '../driver-errors';
-import { GrpcPeerTransport } from '../grpc';
+import { GrpcPeerTransport, PeerTelemetryChannel } from '../grpc';
 import { RaftDriver } from '../raft-driver';
 import { FileSnapshotStore } from '../snapshot-store';
 import { CommandApplier, TypeormStateMachine } from '../typeorm-state-machine';
@@ -148,6 +148,11 @@ export class ClusterNodeRuntime {
 
   get nodeId(): NodeId {
     return this.options.config.nodeId;
+  }
+
+  /** Best-effort telemetry to and from the peers, outside Raft (on the Raft transport's port). */
+  get telemetry(): PeerTelemetryChannel {
+    return this.transport.telemetry;
   }
 
   async start(): Promise<void> {
