@@ -7,6 +7,7 @@ import {
   ReportedEndState,
   UavStatus,
 } from './model';
+import type { AckUavCommandCommand, FlagUavCommandCommand } from './outbox/outbox-commands';
 import { FieldProblem, validateFleetCommand } from './validation';
 
 /**
@@ -127,7 +128,9 @@ export type FleetCommand =
   | DeleteMissionCommand
   | RegisterUavCommand
   | SyncUavStatesCommand
-  | MarkUavsOfflineCommand;
+  | MarkUavsOfflineCommand
+  | AckUavCommandCommand
+  | FlagUavCommandCommand;
 
 export type FleetCommandType = FleetCommand['type'];
 
@@ -142,6 +145,8 @@ export const FLEET_COMMAND_TYPES: readonly FleetCommandType[] = [
   'RegisterUav',
   'SyncUavStates',
   'MarkUavsOffline',
+  'AckUavCommand',
+  'FlagUavCommand',
 ];
 
 /** The mission commands that act on an existing mission (`POST /missions/:id/<action>`, DELETE). */

@@ -15,6 +15,7 @@ import {
 } from './commands';
 import { deriveFleetEvents, FleetApplyNotes, recordFleetEvents } from './events';
 import { FLEET_TABLES } from './fleet-migrations';
+import { ackUavCommand, flagUavCommand, recordUavCommands, UavCommandRow } from './outbox';
 import { Mission, MissionState, Position, TERMINAL_MISSION_STATES, Uav, UavStatus } from './model';
 import { applied, FleetApplyOutcome, rejected } from './rejection';
 import {
@@ -59,6 +60,8 @@ export interface FleetResultByType {
   RegisterUav: Uav;
   SyncUavStates: SyncUavStatesResult;
   MarkUavsOffline: MarkUavsOfflineResult;
+  AckUavCommand: UavCommandRow;
+  FlagUavCommand: UavCommandRow;
 }
 
 /**
@@ -96,6 +99,7 @@ export async function applyFleetCommand(
   const notes = new FleetApplyNotes();
   const outcome = await applyOnce(db, command, index, notes);
   await recordFleetEvents(db, index, deriveFleetEvents(command, outcome, notes));
+  await recordUavCommands(db, command, outcome, index);
   return outcome;
 }
 
@@ -168,6 +172,10 @@ function applyCommand(
       return syncUavStates(db, command, notes);
     case 'MarkUavsOffline':
       return markUavsOffline(db, command, notes);
+    case 'AckUavCommand':
+      return ackUavCommand(db, command, commandTime(command.at));
+    case 'FlagUavCommand':
+      return flagUavCommand(db, command, commandTime(command.at));
   }
 }
 

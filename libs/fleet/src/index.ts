@@ -66,3 +66,4 @@ export {
 export type { FleetQueryable, ListMissionsQuery, ListUavsQuery, Page } from './queries';
 export * from './api';
 export * from './events';
+export * from './outbox';

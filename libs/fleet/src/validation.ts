@@ -7,6 +7,7 @@ import {
   SearchPattern,
   UAV_STATUSES,
 } from './model';
+import { UAV_COMMAND_ACK_STATUSES } from './outbox/outbox-commands';
 
 /**
  * Validation of fleet commands, before they are proposed (and again when applied, so that nothing
@@ -588,6 +589,22 @@ function checkMarkOffline(c: Collector, command: Json): void {
   checkTimestamp(c, command.stale_before, 'stale_before', false);
 }
 
+/** AckUavCommand and FlagUavCommand (the UAV link's outbox, libs/fleet/src/outbox). */
+function checkUavCommandOutcome(c: Collector, command: Json): void {
+  const ack = command.type === 'AckUavCommand';
+  knownFields(c, command, ['type', 'at', 'command_id', 'uav_id', ack ? 'status' : 'tries'], '');
+  checkTimestamp(c, command.at, 'at', true);
+  checkId(c, command.command_id, 'command_id', 'a command id');
+  checkId(c, command.uav_id, 'uav_id', 'a UAV id');
+  if (ack) checkEnum(c, command.status, 'status', UAV_COMMAND_ACK_STATUSES, true);
+  else if (
+    typeof command.tries !== 'number' ||
+    !Number.isSafeInteger(command.tries) ||
+    command.tries < 1
+  )
+    c.add('tries', 'must be an integer of at least 1');
+}
+
 /**
  * Every problem with a command (without its `v`), in field order; empty when it is valid. Takes
  * `unknown` so that a command built from a request body, or read from the log, can be checked
@@ -621,6 +638,10 @@ export function validateFleetCommand(command: unknown): FieldProblem[] {
       break;
     case 'MarkUavsOffline':
       checkMarkOffline(c, command);
+      break;
+    case 'AckUavCommand':
+    case 'FlagUavCommand':
+      checkUavCommandOutcome(c, command);
       break;
     default:
       c.add('type', `is not a known fleet command (${JSON.stringify(command.type)})`);

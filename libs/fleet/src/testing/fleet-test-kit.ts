@@ -50,6 +50,7 @@ export async function dumpFleet(database: TestDatabase): Promise<Record<string, 
     uavs: 'uav_id',
     fleet_idempotency: 'key',
     fleet_events: 'log_index, position',
+    uav_commands: 'command_id',
   };
   const dump: Record<string, string[]> = {};
   for (const table of FLEET_TABLES) {
