@@ -13,6 +13,8 @@ export type {
   EtcdTlsFiles,
   StaticDiscoveryConfig,
 } from './discovery-config';
+export { DEFAULT_MQTT_TOPIC_ROOT } from './mqtt-config';
+export type { MqttConfig } from './mqtt-config';
 export { loadNodeConfig } from './load-node-config';
 export type { Environment } from './load-node-config';
 export {

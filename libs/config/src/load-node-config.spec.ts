@@ -187,6 +187,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       uavSyncIntervalMs: 1000,
       uavOfflineAfterS: 60,
       telemetryWindow: 120,
+      mqtt: undefined,
       logLevel: 'info',
       plantedBug: undefined,
     } satisfies NodeConfig);
@@ -244,6 +245,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       uavSyncIntervalMs: 250,
       uavOfflineAfterS: 5,
       telemetryWindow: 30,
+      mqtt: undefined,
       logLevel: 'debug',
       plantedBug: undefined,
     } satisfies NodeConfig);

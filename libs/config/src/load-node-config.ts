@@ -1,5 +1,6 @@
 import { ConfigProblem, ConfigValidationError } from './config-validation-error';
 import { parseBootstrapExpect, parseDiscoveryConfig } from './discovery-config';
+import { parseMqttConfig } from './mqtt-config';
 import {
   LOG_LEVELS,
   LogLevel,
@@ -269,6 +270,8 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     'an integer number of samples per UAV in 1..10000',
   );
 
+  const mqtt = parseMqttConfig(text, report);
+
   const rawBug = text('FALCONMIND_PLANTED_BUG');
   if (rawBug !== undefined && !(PLANTED_NODE_BUGS as readonly string[]).includes(rawBug)) {
     report('FALCONMIND_PLANTED_BUG', rawBug, `unset, or one of ${PLANTED_NODE_BUGS.join(', ')}`);
@@ -305,6 +308,7 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     uavSyncIntervalMs: uavSyncIntervalMs!,
     uavOfflineAfterS: uavOfflineAfterS!,
     telemetryWindow: telemetryWindow!,
+    mqtt,
     logLevel,
     plantedBug,
   });

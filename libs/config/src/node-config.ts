@@ -1,4 +1,5 @@
 import type { DiscoveryConfig } from './discovery-config';
+import type { MqttConfig } from './mqtt-config';
 
 /** Verbosity of the node's log, from least to most selective. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -112,6 +113,8 @@ export interface NodeConfig {
    * latest is kept besides). 1..10000; default 120.
    */
   readonly telemetryWindow: number;
+  /** The UAV link's MQTT broker (`MQTT_URL`, `MQTT_TOPIC_ROOT`); undefined: no UAV link. */
+  readonly mqtt: MqttConfig | undefined;
   /** From `LOG_LEVEL`: `debug`, `info`, `warn` or `error` (any case). Default `info`. */
   readonly logLevel: LogLevel;
   /**
