@@ -14,6 +14,8 @@ import {
 } from './cluster/cluster.tokens';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { TelemetryModule } from './telemetry/telemetry.module';
 import { NodeLogger } from './node-logger';
 
 /** What the node has set up before Nest starts: its configuration, database and consensus runtime. */
@@ -56,6 +58,8 @@ export class AppModule {
         HealthModule,
         ClusterModule,
         FleetModule,
+        MetricsModule,
+        TelemetryModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
     };

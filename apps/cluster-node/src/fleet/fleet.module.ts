@@ -7,5 +7,6 @@ import { UavsController } from './uavs.controller';
 @Module({
   controllers: [MissionsController, UavsController],
   providers: [FleetGateway, UavStateSync],
+  exports: [UavStateSync],
 })
 export class FleetModule {}

@@ -71,7 +71,10 @@ export class UavStateSync implements OnApplicationBootstrap, OnApplicationShutdo
         })),
       );
     }
-    this.pending.set(uavId, stamped);
+    // A report that leaves a field out keeps what an earlier one of this interval said: telemetry
+    // reports no status, and must not undo a status a heartbeat just reported.
+    const earlier = this.pending.get(uavId);
+    this.pending.set(uavId, earlier === undefined ? stamped : { ...earlier, ...stamped });
   }
 
   private async tick(): Promise<void> {
