@@ -102,6 +102,14 @@ async function eventually(check: () => boolean, timeoutMs = 3000): Promise<void>
   }
 }
 
+async function eventuallyAsync(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await sleep(TICK_MS);
+  }
+}
+
 describe('RaftDriver', () => {
   it('bootstraps a one-node cluster that elects itself and applies proposals', async () => {
     const cluster = new TestCluster(['a']);
@@ -197,6 +205,141 @@ describe('RaftDriver', () => {
         for (let i = 0; i < 10; i++)
           assert.equal(cluster.state(id).get(`k${i}`), `v${i}`, `${id} k${i}`);
       }
+    } finally {
+      await cluster.stopAll();
+    }
+  });
+
+  it('sends the entries of the leader to the followers while its own write is still in progress', async () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    let release: (() => void) | undefined;
+    try {
+      await cluster.startAll();
+      const leader = await cluster.leader();
+      const followers = cluster.ids.filter((id) => id !== leader.nodeId);
+      release = cluster.disks.get(leader.nodeId)?.logStore.holdWrites();
+      const proposal = leader.propose(put('sent', 'early'), 5000);
+      const index = leader.status().lastIndex;
+      let answered = false;
+      void proposal.then(() => (answered = true));
+
+      // The followers get the entry (and write it) although the leader's disk has not written it.
+      for (const id of followers) {
+        const store = cluster.disks.get(id)?.logStore;
+        await eventuallyAsync(async () =>
+          ((await store?.load())?.entries ?? []).some((entry) => entry.index === index),
+        );
+      }
+      assert.equal(answered, false, 'nothing is answered before the leader has written its Ready');
+
+      release?.();
+      release = undefined;
+      assert.equal((await proposal).outcome.status, 'applied');
+    } finally {
+      release?.();
+      await cluster.stopAll();
+    }
+  });
+
+  it('persists proposals that arrive while earlier entries are being applied', async () => {
+    const cluster = new TestCluster(['a']);
+    let release: (() => void) | undefined;
+    try {
+      const driver = await cluster.start('a');
+      await driver.propose(put('warm', 'up'), 2000);
+      const disk = cluster.disks.get('a');
+      assert.ok(disk);
+      release = disk.stateMachine.holdApplies();
+      const first = driver.propose(put('first', '1'), 5000);
+      const lastBefore = driver.status().lastIndex;
+      await eventually(() => driver.status().commit >= lastBefore);
+
+      const second = driver.propose(put('second', '2'), 5000);
+      await eventuallyAsync(async () =>
+        (await disk.logStore.load()).entries.some((entry) => entry.index > lastBefore),
+      );
+      assert.equal(cluster.state('a').get('first'), undefined, 'the first is still being applied');
+
+      release();
+      release = undefined;
+      await Promise.all([first, second]);
+      assert.equal(cluster.state('a').get('second'), '2');
+    } finally {
+      release?.();
+      await cluster.stopAll();
+    }
+  });
+
+  it('writes the hard state of a follower with its entries, not again when only the commit index moves', async () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    try {
+      await cluster.startAll();
+      const leader = await cluster.leader();
+      await leader.propose(put('warm', 'up'), 3000);
+      const follower = cluster.ids.find((id) => id !== leader.nodeId) ?? '';
+      const store = cluster.disks.get(follower)?.logStore;
+      const before = store?.persistCalls ?? 0;
+      for (let i = 0; i < 20; i++) await leader.propose(put(`k${i}`, 'v'), 3000);
+      const writes = (store?.persistCalls ?? 0) - before;
+      // One write per entry; the commit index that follows each comes with the next entry's write.
+      assert.ok(writes <= 25, `20 sequential proposals took ${writes} writes on a follower`);
+    } finally {
+      await cluster.stopAll();
+    }
+  });
+
+  it('restarts after compacting past the commit index it last wrote', async () => {
+    const cluster = new TestCluster(['a']);
+    try {
+      const first = await cluster.start('a');
+      for (let i = 0; i < 5; i++) await first.propose(put(`k${i}`, `v${i}`), 2000);
+      await cluster.stop('a');
+      // The commit index that followed the last entry was not written on its own; a compaction at
+      // the applied index, as the driver makes, leaves the snapshot past the commit index on disk.
+      const disk = cluster.disks.get('a');
+      assert.ok(disk);
+      const stored = await disk.logStore.load();
+      const applied = await disk.stateMachine.appliedIndex();
+      assert.ok(stored.hardState.commit < applied, 'the last commit index was not written');
+      const last = stored.entries[stored.entries.length - 1];
+      assert.equal(last.index, applied);
+      await disk.logStore.compact({
+        index: applied,
+        term: last.term,
+        confState: { voters: ['a'], learners: [] },
+      });
+
+      const second = await cluster.start('a');
+      await second.propose(put('after', 'restart'), 2000);
+      assert.equal(cluster.state('a').get('k4'), 'v4');
+      assert.equal(cluster.state('a').get('after'), 'restart');
+    } finally {
+      await cluster.stopAll();
+    }
+  });
+
+  it('serves many concurrent linearizable reads on a follower with a few ReadIndex requests', async () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    try {
+      await cluster.startAll();
+      const leader = await cluster.leader();
+      const written = await leader.propose(put('x', '1'), 3000);
+      const follower = [...cluster.drivers.values()].find((d) => d !== leader);
+      assert.ok(follower);
+      let readIndexMessages = 0;
+      cluster.hub.dropWhen((message) => {
+        if (message.type === 'read-index') readIndexMessages++;
+        return false;
+      });
+
+      const indexes = await Promise.all(
+        Array.from({ length: 100 }, () => follower.readBarrier(3000)),
+      );
+      assert.ok(indexes.every((index) => index >= written.index));
+      assert.ok(
+        readIndexMessages <= 5,
+        `100 reads sent ${readIndexMessages} ReadIndex requests to the leader`,
+      );
     } finally {
       await cluster.stopAll();
     }

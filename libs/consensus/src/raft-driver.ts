@@ -2,7 +2,9 @@ import {
   bootstrapEntries,
   ConfChange,
   ConfState,
+  EMPTY_HARD_STATE,
   Entry,
+  HardState,
   MemoryStorage,
   Message,
   NodeId,
@@ -20,6 +22,7 @@ import { randomInt } from 'node:crypto';
 import { DriverStoppedError, NoLeaderError, OutcomeUnknownError } from './driver-errors';
 import { RaftLogStore } from './log-store';
 import { decodeEnvelope, encodeEnvelope, newRequestId } from './proposal-envelope';
+import { ReadIndexBatcher } from './read-index-batcher';
 import { MemorySnapshotStore, SnapshotStore, writeSnapshotImage } from './snapshot-store';
 import { ApplyOutcome, StateMachine } from './state-machine';
 import { MonotonicTicker } from './ticker';
@@ -72,12 +75,32 @@ const SNAPSHOT_RETAIN_MS = 5 * 60_000;
  * log rather than needing another snapshot at once (etcd keeps 5000 likewise).
  */
 const COMPACTION_CATCH_UP_ENTRIES = 5_000;
+/** Committed entries applied in one state-machine transaction, at most. */
+const MAX_APPLY_BATCH = 1_000;
+/**
+ * Committed entries waiting to be applied beyond which the Ready loop waits for the state machine
+ * before it takes more work: the bound on how far persisting may run ahead of applying.
+ */
+const MAX_APPLY_BACKLOG = 10_000;
 
 /**
  * Runs one node's Raft core (DESIGN.md, "The driver"): the ticker and the transport feed the core;
  * each `Ready` is persisted in one transaction (everything proposed meanwhile goes into the next one:
- * group commit), then its messages are sent, its committed entries applied through the state machine
- * and the proposals and reads waiting on them released, then the core is advanced.
+ * group commit), its messages sent, and the core advanced; its committed entries go to the state
+ * machine, which applies them in order in a pipeline of its own, releasing the proposals and reads
+ * waiting on them, while the loop persists the next `Ready`.
+ *
+ * What may overlap, and why it is safe:
+ * - A leader sends its messages while it persists its own entries (thesis §10.2.1): it counts itself
+ *   towards a quorum only once its write is done (`advance` reports it), and its messages depend on
+ *   nothing unwritten unless its term or vote changed in this `Ready`, which is then written first.
+ *   A follower or candidate always writes before it sends (its acks and votes promise durability).
+ * - Applying entries committed in one `Ready` overlaps persisting the next: they are durable (in the
+ *   log here and on a quorum) once their `Ready` is written, and the state machine stores its applied
+ *   index in the transaction that applies them. Installing a snapshot waits for the applies first.
+ * - A hard state whose commit index alone moved is not written by itself: Raft does not need the
+ *   commit index durable (a restarted node learns it again from the leader, and the state machine
+ *   keeps its own applied index), so it goes with the next write of entries, term or vote.
  */
 export class RaftDriver {
   private raw: RawNode | undefined;
@@ -85,9 +108,22 @@ export class RaftDriver {
   private readonly ticker: MonotonicTicker;
   private readonly proposals = new Map<string, Waiter<Applied>>();
   private readonly reads = new Map<string, Waiter<number>>();
+  /** Linearizable reads: one ReadIndex request in flight, shared by the readers behind it. */
+  private readonly readIndexReads: ReadIndexBatcher;
+  /** The same for lease reads, which the leader answers without a round trip while its lease holds. */
+  private readonly leaseReads: ReadIndexBatcher;
   /** Reads whose index is known, waiting for the state machine to reach it. */
   private readonly appliedWaiters: Array<{ index: number; waiter: Waiter<number> }> = [];
   private appliedIndex = 0;
+  /** Committed entries handed over by the Ready loop and not yet applied, in log order. */
+  private applyBacklog: Entry[] = [];
+  /** The pipeline applying `applyBacklog` (settled once it has emptied it). */
+  private applying: Promise<void> = Promise.resolve();
+  private applyRunning = false;
+  /** The hard state as last written to the log store. */
+  private durableHardState: HardState = EMPTY_HARD_STATE;
+  /** The newest hard state; ahead of the durable one only in its commit index (see the class). */
+  private latestHardState: HardState = EMPTY_HARD_STATE;
   private softState: SoftState = { leader: '', role: 'follower' };
   private processing = false;
   /** The image last sent to each peer, reused while its transfer may still be running. */
@@ -113,6 +149,18 @@ export class RaftDriver {
   constructor(private readonly options: RaftDriverOptions) {
     this.snapshotStore = options.snapshotStore ?? new MemorySnapshotStore();
     this.ticker = new MonotonicTicker(options.tickMs, (ticks) => this.onTicks(ticks));
+    // A request lost with a message or a leader is asked again after this long: a little longer
+    // than a request waits for a leader to be elected (see `wait`), so that "no leader" still ends
+    // the batch with a NoLeaderError, as before batching.
+    const retryAfterMs = 3 * this.electionTimeoutMs() + 2 * options.tickMs;
+    this.readIndexReads = new ReadIndexBatcher({
+      request: (timeoutMs) => this.requestReadIndex(timeoutMs, false),
+      retryAfterMs,
+    });
+    this.leaseReads = new ReadIndexBatcher({
+      request: (timeoutMs) => this.requestReadIndex(timeoutMs, true),
+      retryAfterMs,
+    });
   }
 
   get nodeId(): NodeId {
@@ -135,7 +183,15 @@ export class RaftDriver {
     if (persisted.snapshot)
       this.storage.applySnapshot({ metadata: persisted.snapshot, data: EMPTY });
     this.storage.append(persisted.entries);
-    this.storage.setHardState(persisted.hardState);
+    this.durableHardState = persisted.hardState;
+    // The commit index is written lazily (see the class), so the stored one may lag behind a
+    // compaction; everything the snapshot covers was committed.
+    const snapshotIndex = persisted.snapshot?.index ?? 0;
+    this.latestHardState =
+      persisted.hardState.commit >= snapshotIndex
+        ? persisted.hardState
+        : { ...persisted.hardState, commit: snapshotIndex };
+    this.storage.setHardState(this.latestHardState);
     const fresh =
       persisted.entries.length === 0 && !persisted.snapshot && persisted.hardState.term === 0;
     if (fresh && founding) {
@@ -144,6 +200,8 @@ export class RaftDriver {
       await this.options.logStore.persist({ hardState, entries });
       this.storage.append(entries);
       this.storage.setHardState(hardState);
+      this.durableHardState = hardState;
+      this.latestHardState = hardState;
       this.log('info', 'bootstrapped a new cluster', {
         voters: founding.voters.join(','),
       });
@@ -175,9 +233,12 @@ export class RaftDriver {
     this.ticker.stop();
     // Let the Ready being written finish, so that nothing is cut half-way (it is atomic anyway).
     await this.loop;
+    await this.applying;
     await this.compaction;
     await this.options.transport.close();
     const stopped = new DriverStoppedError();
+    this.readIndexReads.close(stopped);
+    this.leaseReads.close(stopped);
     for (const waiter of this.proposals.values()) waiter.reject(stopped);
     for (const waiter of this.reads.values()) waiter.reject(stopped);
     for (const { waiter } of this.appliedWaiters) waiter.reject(stopped);
@@ -260,10 +321,17 @@ export class RaftDriver {
    */
   readBarrier(timeoutMs: number, lease = false): Promise<number> {
     if (this.stopped) return Promise.reject(new DriverStoppedError());
+    const reads = lease ? this.leaseReads : this.readIndexReads;
+    return reads.read(timeoutMs).then((index) => this.waitForApplied(index, timeoutMs));
+  }
+
+  /** One ReadIndex request, for a batch of readers (see ReadIndexBatcher). */
+  private requestReadIndex(timeoutMs: number, lease: boolean): Promise<number> {
+    if (this.stopped) return Promise.reject(new DriverStoppedError());
     const context = `${this.options.nodeId}:${this.nextReadId++}`;
     return this.wait(this.reads, context, timeoutMs, () => {
       this.core.readIndex(context, { lease });
-    }).then((index) => this.waitForApplied(index, timeoutMs));
+    });
   }
 
   /** Resolves once this node's state machine has applied `index`. */
@@ -368,41 +436,81 @@ export class RaftDriver {
     if (this.processing || this.stopped) return;
     this.processing = true;
     this.loop = this.processReadies()
-      .catch((error: unknown) => {
-        if (this.stopped) return;
-        // A failed write leaves the core ahead of the disk: this node must not go on.
-        this.log('warn', 'stopping: the Ready loop failed', { error: String(error) });
-        const failure = error instanceof Error ? error : new Error(String(error));
-        this.failure = failure;
-        void this.stop().then(() => {
-          for (const listener of this.failureListeners) listener(failure);
-        });
-      })
+      .catch((error: unknown) => this.fail('the Ready loop failed', error))
       .finally(() => {
         this.processing = false;
       });
   }
 
+  /** A failed write leaves the core ahead of the disk: this node must not go on. */
+  private fail(what: string, error: unknown): void {
+    if (this.stopped) return;
+    this.log('warn', `stopping: ${what}`, { error: String(error) });
+    const failure = error instanceof Error ? error : new Error(String(error));
+    this.failure = failure;
+    void this.stop().then(() => {
+      for (const listener of this.failureListeners) listener(failure);
+    });
+  }
+
   private async processReadies(): Promise<void> {
     while (!this.stopped && this.core.hasReady()) {
       const ready = this.core.ready();
-      await this.persist(ready);
-      for (const message of ready.messages) {
-        if (message.type === 'snapshot') void this.sendSnapshot(message);
-        else this.options.transport.send(message);
-      }
-      if (ready.softState) this.onSoftState(ready.softState);
-      await this.applyEntries(ready.committedEntries);
+      // A read point is the leader's commit index, confirmed by a quorum: it depends on nothing this
+      // node writes, and its readers wait for the state machine to reach it anyway.
       for (const readState of ready.readStates)
         this.reads.get(readState.context)?.resolve(readState.index);
+      const sendFirst = this.maySendBeforePersisting(ready);
+      if (sendFirst) this.send(ready.messages);
+      // A snapshot replaces the state machine's tables: the applies before it must be done.
+      if (ready.snapshot) await this.applying;
+      await this.persist(ready);
+      if (!sendFirst) this.send(ready.messages);
+      if (ready.softState) this.onSoftState(ready.softState);
       this.core.advance();
+      this.enqueueApply(ready.committedEntries);
       this.maybeCompact();
+      // Bounds how far the log runs ahead of the state machine (and the memory that takes).
+      if (this.applyBacklog.length >= MAX_APPLY_BACKLOG) await this.applying;
+    }
+  }
+
+  /**
+   * Whether this Ready's messages may go out before its write: on a leader whose term and vote are
+   * already durable (see the class). Everything else writes first.
+   */
+  private maySendBeforePersisting(ready: Ready): boolean {
+    const role = (ready.softState ?? this.softState).role;
+    if (role !== 'leader' || ready.snapshot) return false;
+    const hardState = ready.hardState;
+    return (
+      hardState === undefined ||
+      (hardState.term === this.durableHardState.term &&
+        hardState.vote === this.durableHardState.vote)
+    );
+  }
+
+  private send(messages: readonly Message[]): void {
+    for (const message of messages) {
+      if (message.type === 'snapshot') void this.sendSnapshot(message);
+      else this.options.transport.send(message);
     }
   }
 
   private async persist(ready: Ready): Promise<void> {
     const snapshot: Snapshot | undefined = ready.snapshot;
-    if (!ready.hardState && ready.entries.length === 0 && !snapshot) return;
+    if (ready.hardState) this.latestHardState = ready.hardState;
+    const termOrVoteChanged =
+      this.latestHardState.term !== this.durableHardState.term ||
+      this.latestHardState.vote !== this.durableHardState.vote;
+    if (ready.entries.length === 0 && !snapshot && !termOrVoteChanged) {
+      // Only the commit index moved (or nothing): it rides along with the next write.
+      this.storage.setHardState(this.latestHardState);
+      return;
+    }
+    const hardState = sameHardState(this.latestHardState, this.durableHardState)
+      ? undefined
+      : this.latestHardState;
     // The state machine takes the snapshot first (one transaction, with its applied index), then the
     // log records it: a crash in between leaves a state machine ahead of its log, which only skips
     // entries it already has, never a log that claims a state the tables do not hold.
@@ -414,17 +522,44 @@ export class RaftDriver {
     }
     if (snapshot) await this.snapshotStore.release(snapshot.data);
     await this.options.logStore.persist({
-      hardState: ready.hardState,
+      hardState,
       entries: ready.entries,
       installedSnapshot: snapshot?.metadata,
     });
+    if (hardState) this.durableHardState = hardState;
     if (snapshot) {
       this.storage.applySnapshot({ metadata: snapshot.metadata, data: EMPTY });
       this.setApplied(snapshot.metadata.index);
       for (const listener of this.membershipListeners) listener();
     }
     this.storage.append(ready.entries);
-    if (ready.hardState) this.storage.setHardState(ready.hardState);
+    this.storage.setHardState(this.latestHardState);
+  }
+
+  /** Hands committed entries to the apply pipeline, which takes them in order, a batch at a time. */
+  private enqueueApply(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    for (const entry of entries) this.applyBacklog.push(entry);
+    if (this.applyRunning) return;
+    this.applyRunning = true;
+    this.applying = this.drainApplyBacklog();
+  }
+
+  private async drainApplyBacklog(): Promise<void> {
+    try {
+      while (!this.stopped && this.applyBacklog.length > 0) {
+        // Everything committed meanwhile goes into one transaction: one commit for many Readies.
+        const batch = this.applyBacklog.splice(0, MAX_APPLY_BATCH);
+        await this.applyEntries(batch);
+        this.maybeCompact();
+      }
+    } catch (error) {
+      this.fail('applying committed entries failed', error);
+    } finally {
+      // Cleared in the same turn as the last look at the backlog: an entry handed over after it
+      // starts a new run, never waits in a backlog no run will take.
+      this.applyRunning = false;
+    }
   }
 
   private async applyEntries(entries: readonly Entry[]): Promise<void> {
@@ -570,6 +705,12 @@ export class RaftDriver {
     // could have been forwarded meanwhile.
     const leaderLost = this.softState.leader !== '' && state.leader !== this.softState.leader;
     this.softState = state;
+    if (leaderLost) {
+      // A read point asked of the old leader may never come: ask the new one (the batcher does, on
+      // this error).
+      const lost = new OutcomeUnknownError('the leader changed while the read was in flight');
+      for (const waiter of [...this.reads.values()]) waiter.reject(lost);
+    }
     if (leaderLost && this.proposals.size > 0) {
       // A proposal in flight through the old leader may be lost with it: tell its client now, as
       // retryable, rather than at its timeout. Whether a retry is safe is the command's business: the
@@ -594,4 +735,8 @@ export class RaftDriver {
       ...fields,
     });
   }
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }

@@ -10,6 +10,7 @@ export class InMemoryLogStore implements RaftLogStore {
   private snapshot: SnapshotMetadata | undefined;
   private entries: Entry[] = [];
   persistCalls = 0;
+  private held: Promise<void> | undefined;
 
   load(): Promise<PersistedRaftState> {
     return Promise.resolve({
@@ -19,8 +20,21 @@ export class InMemoryLogStore implements RaftLogStore {
     });
   }
 
-  persist(batch: RaftWriteBatch): Promise<void> {
+  /** Stalls every write from now until the returned function is called: a disk that hangs. */
+  holdWrites(): () => void {
+    let release: () => void = () => undefined;
+    this.held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return () => {
+      this.held = undefined;
+      release();
+    };
+  }
+
+  async persist(batch: RaftWriteBatch): Promise<void> {
     this.persistCalls++;
+    await this.held;
     if (batch.installedSnapshot) {
       this.snapshot = batch.installedSnapshot;
       this.entries = [];
@@ -30,7 +44,6 @@ export class InMemoryLogStore implements RaftLogStore {
       this.entries = this.entries.filter((e) => e.index < from).concat(batch.entries);
     }
     if (batch.hardState) this.hardState = batch.hardState;
-    return Promise.resolve();
   }
 
   compact(metadata: SnapshotMetadata): Promise<void> {

@@ -19,7 +19,22 @@ export class KeyValueStateMachine implements StateMachine {
     return Promise.resolve(this.applied);
   }
 
-  apply(entries: readonly Entry[]): Promise<readonly ApplyOutcome[]> {
+  private held: Promise<void> | undefined;
+
+  /** Stalls every apply from now until the returned function is called: a slow database. */
+  holdApplies(): () => void {
+    let release: () => void = () => undefined;
+    this.held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return () => {
+      this.held = undefined;
+      release();
+    };
+  }
+
+  async apply(entries: readonly Entry[]): Promise<readonly ApplyOutcome[]> {
+    await this.held;
     const outcomes = entries.map((entry): ApplyOutcome => {
       if (entry.index !== this.applied + 1)
         throw new Error(`gap: applying ${entry.index} after ${this.applied}`);
@@ -34,7 +49,7 @@ export class KeyValueStateMachine implements StateMachine {
       this.values.set(key, value);
       return { status: 'applied', result: value };
     });
-    return Promise.resolve(outcomes);
+    return outcomes;
   }
 
   async snapshot(sink: (chunk: Uint8Array) => Promise<void>): Promise<number> {
