@@ -5,6 +5,7 @@ import type { Discovery } from '@falconmind/discovery';
 import { NodeConfig, NodeConfigModule } from '@falconmind/config';
 import { DataSource } from 'typeorm';
 import { ClusterModule } from './cluster/cluster.module';
+import { EventsModule } from './events/events.module';
 import { FleetModule } from './fleet/fleet.module';
 import {
   CLUSTER_RUNTIME,
@@ -60,6 +61,7 @@ export class AppModule {
         FleetModule,
         MetricsModule,
         TelemetryModule,
+        EventsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
     };

@@ -6,7 +6,7 @@ import { applied, FleetApplyOutcome, rejected } from '../rejection';
 import { action, at, createMission, progress, registerUav } from '../testing/fleet-test-kit';
 import { FleetApplyNotes } from './apply-notes';
 import { deriveFleetEvents } from './derive-fleet-events';
-import { FLEET_EVENT_TYPES, FleetEventType, parseFleetEventId } from './fleet-event';
+import { FLEET_EVENT_TYPES, FleetEventType, parseFleetEventId, UavEventData } from './fleet-event';
 
 /** Derivation alone: a command, the outcome the applier gave it, and what the applier noted. */
 
@@ -169,7 +169,7 @@ describe('deriveFleetEvents: UAVs', () => {
       notesWith({ a: 'OFFLINE', b: 'IDLE', c: 'BUSY' }),
     );
     assert.deepEqual(
-      events.map((e) => [e.type, (e.data as Uav).uav_id]),
+      events.map((e) => [e.type, (e.data as UavEventData).uav_id]),
       [
         ['uav_online', 'a'],
         ['uav_offline', 'b'],

@@ -9,6 +9,7 @@ import {
   progress,
   registerUav,
 } from '../testing/fleet-test-kit';
+import type { UavEventData } from './fleet-event';
 import { FLEET_EVENT_RETENTION_ENTRIES, readFleetEvents } from './fleet-event-log';
 
 /** Events recorded by the real apply path on PostgreSQL, read back for replay, and pruned. */
@@ -66,7 +67,7 @@ describe('fleet_events', () => {
       updated_at: at(100),
     });
     assert.deepEqual(
-      [events[5].data.status, (events[5].data as { previous_status: unknown }).previous_status],
+      [(events[5].data as UavEventData).status, (events[5].data as UavEventData).previous_status],
       ['ONLINE', 'OFFLINE'],
     );
   });

@@ -1,0 +1,200 @@
+import {
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+  Optional,
+} from '@nestjs/common';
+import { ClusterNodeRuntime, DriverStoppedError, OutcomeUnknownError } from '@falconmind/consensus';
+import {
+  FLEET_EVENT_RETENTION_ENTRIES,
+  FleetEventPosition,
+  readFleetEvents,
+} from '@falconmind/fleet';
+import type { TelemetrySample } from '@falconmind/telemetry';
+import { DataSource } from 'typeorm';
+import { CLUSTER_RUNTIME, NODE_DATA_SOURCE, NODE_LOGGER } from '../cluster/cluster.tokens';
+import { NodeLogger } from '../node-logger';
+import { TELEMETRY_FEED, TelemetryFeed } from '../telemetry/telemetry.tokens';
+import { EncodedEvent, EncodedTelemetry, EventSink } from './event-sink';
+import { EVENT_STREAM_LIMITS } from './event-stream-limits';
+import type { EventStreamRequest } from './event-stream-request';
+import { EventSubscriber } from './event-subscriber';
+
+/** Answered when a client asks to resume from an index whose events may have been pruned. */
+export class EventsGoneError extends Error {
+  constructor(readonly oldestResumableIndex: number) {
+    super(`events before log index ${oldestResumableIndex} are no longer kept`);
+    this.name = 'EventsGoneError';
+  }
+}
+
+/**
+ * The node's live event feed. After the node applies entries it reads their events once from
+ * `fleet_events` and hands them to every subscriber (SSE and WebSocket alike). The events were
+ * written with the entries, so every node sends the same events in the same order, and a client
+ * resuming from an event id is replayed from the same table.
+ */
+@Injectable()
+export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly subscribers = new Set<EventSubscriber>();
+  /** Every event up to this log index has been handed to the subscribers. */
+  private fannedOutTo = 0;
+  private running = false;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private stopTelemetry: (() => void) | undefined;
+  /** Events handed out since start (each counted once, whatever the number of subscribers). */
+  eventsFannedOut = 0;
+
+  constructor(
+    @Inject(CLUSTER_RUNTIME) private readonly runtime: ClusterNodeRuntime,
+    @Inject(NODE_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(NODE_LOGGER) private readonly logger: NodeLogger,
+    @Optional() @Inject(TELEMETRY_FEED) private readonly telemetryFeed?: TelemetryFeed,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.fannedOutTo = this.runtime.driver.status().stateMachineApplied;
+    this.running = true;
+    void this.followAppliedEntries();
+    this.heartbeatTimer = setInterval(() => {
+      for (const subscriber of this.subscribers) subscriber.heartbeat();
+    }, EVENT_STREAM_LIMITS.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
+  }
+
+  /** Before the HTTP server closes: it would wait for open streams otherwise. */
+  onModuleDestroy(): void {
+    this.running = false;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.stopTelemetry?.();
+    this.stopTelemetry = undefined;
+    for (const subscriber of this.subscribers) {
+      subscriber.cutOff('shutting_down', 'this node is stopping; reconnect to another node');
+    }
+    this.subscribers.clear();
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** True when this node can serve telemetry (a telemetry provider is present). */
+  get telemetryAvailable(): boolean {
+    return this.telemetryFeed !== undefined;
+  }
+
+  /**
+   * Throws {@link EventsGoneError} when the request resumes from before what is surely still
+   * stored (events are pruned by index: those after `applied - retention` are all kept).
+   */
+  assertResumable(request: EventStreamRequest): void {
+    const applied = this.runtime.driver.status().stateMachineApplied;
+    const oldest = applied - FLEET_EVENT_RETENTION_ENTRIES;
+    if (request.after && request.after.index < oldest) throw new EventsGoneError(oldest);
+  }
+
+  /**
+   * Attaches a client (checked with {@link assertResumable} first): replays what it missed if it
+   * resumes, then sends events live as they are applied.
+   */
+  subscribe(request: EventStreamRequest, sink: EventSink): EventSubscriber {
+    const live: FleetEventPosition = { index: this.fannedOutTo, position: Number.MAX_SAFE_INTEGER };
+    const subscriber = new EventSubscriber(request, sink, live);
+    this.subscribers.add(subscriber);
+    sink.onClosed(() => {
+      this.subscribers.delete(subscriber);
+      this.updateTelemetrySubscription();
+    });
+    this.updateTelemetrySubscription();
+    if (request.after) void this.replay(subscriber);
+    return subscriber;
+  }
+
+  /** Sends a resuming client what it missed, a page at a time, then lets the live feed through. */
+  private async replay(subscriber: EventSubscriber): Promise<void> {
+    try {
+      for (;;) {
+        const page = await readFleetEvents(
+          this.dataSource,
+          subscriber.resumePoint,
+          EVENT_STREAM_LIMITS.replayPageSize,
+        );
+        for (const event of page) await subscriber.replay(new EncodedEvent(event));
+        if (subscriber.isClosed || page.length < EVENT_STREAM_LIMITS.replayPageSize) break;
+      }
+      subscriber.finishReplay();
+    } catch (error) {
+      this.logger.warn('could not replay events to a subscriber', { error: String(error) });
+      subscriber.cutOff('shutting_down', 'the replay failed; reconnect with your last event id');
+    }
+  }
+
+  /** Waits for each newly applied batch, reads its events once, and fans them out. */
+  private async followAppliedEntries(): Promise<void> {
+    while (this.running) {
+      let applied: number;
+      try {
+        applied = await this.runtime.driver.waitForApplied(
+          this.fannedOutTo + 1,
+          EVENT_STREAM_LIMITS.appliedWaitMs,
+        );
+      } catch (error) {
+        if (error instanceof OutcomeUnknownError) continue; // nothing applied for a while
+        if (!(error instanceof DriverStoppedError)) {
+          this.logger.warn('the event feed stopped', { error: String(error) });
+        }
+        return;
+      }
+      try {
+        await this.fanOut(applied);
+      } catch (error) {
+        // The database was unreachable: try the same range again shortly; nothing is skipped.
+        this.logger.warn('could not read applied events; retrying', { error: String(error) });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  private async fanOut(applied: number): Promise<void> {
+    if (this.subscribers.size === 0) {
+      // No one listens: nothing to read. A later subscriber resuming from earlier is replayed.
+      this.fannedOutTo = applied;
+      return;
+    }
+    let after: FleetEventPosition = { index: this.fannedOutTo, position: Number.MAX_SAFE_INTEGER };
+    for (;;) {
+      const page = await readFleetEvents(
+        this.dataSource,
+        after,
+        EVENT_STREAM_LIMITS.replayPageSize,
+        applied,
+      );
+      for (const event of page) {
+        const encoded = new EncodedEvent(event);
+        for (const subscriber of this.subscribers) subscriber.offer(encoded);
+      }
+      this.eventsFannedOut += page.length;
+      if (page.length < EVENT_STREAM_LIMITS.replayPageSize) break;
+      after = page[page.length - 1];
+    }
+    this.fannedOutTo = applied;
+  }
+
+  /** Listens to the telemetry feed only while some subscriber wants telemetry. */
+  private updateTelemetrySubscription(): void {
+    if (!this.telemetryFeed) return;
+    const wanted = [...this.subscribers].some((s) => s.wantsTelemetry && !s.isClosed);
+    if (wanted && !this.stopTelemetry) {
+      this.stopTelemetry = this.telemetryFeed.subscribe((sample) => this.onTelemetry(sample));
+    } else if (!wanted && this.stopTelemetry) {
+      this.stopTelemetry();
+      this.stopTelemetry = undefined;
+    }
+  }
+
+  private onTelemetry(sample: TelemetrySample): void {
+    const encoded = new EncodedTelemetry(sample.uav_id, sample);
+    for (const subscriber of this.subscribers) subscriber.telemetry(encoded);
+  }
+}
