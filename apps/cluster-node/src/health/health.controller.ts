@@ -3,6 +3,7 @@ import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/term
 import { DatabaseHealthIndicator } from './database.health';
 import { DiscoveryHealthIndicator } from './discovery.health';
 import { RaftHealthIndicator } from './raft.health';
+import { UavLinkHealthIndicator } from '../uav-link/uav-link.health';
 
 @Controller('health')
 export class HealthController {
@@ -11,6 +12,7 @@ export class HealthController {
     private readonly raft: RaftHealthIndicator,
     private readonly database: DatabaseHealthIndicator,
     private readonly discovery: DiscoveryHealthIndicator,
+    private readonly uavLink: UavLinkHealthIndicator,
   ) {}
 
   /** Liveness: the process is up and serving HTTP. Checks no dependency. */
@@ -27,7 +29,7 @@ export class HealthController {
     return this.health.check([() => this.database.check(), () => this.raft.check()]);
   }
 
-  /** Every indicator with its details, discovery included (degraded there never means down). */
+  /** Every indicator with its details, discovery and the UAV link too (degraded never means down). */
   @Get()
   @HealthCheck()
   all(): Promise<HealthCheckResult> {
@@ -35,6 +37,7 @@ export class HealthController {
       () => this.database.check(),
       () => this.raft.check(),
       () => this.discovery.check(),
+      () => this.uavLink.check(),
     ]);
   }
 }

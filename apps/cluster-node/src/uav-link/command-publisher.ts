@@ -1,0 +1,190 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { ClusterNodeRuntime } from '@falconmind/consensus';
+import { pendingUavCommandHeads, UavCommandRow } from '@falconmind/fleet';
+import { kindOfAction, MissionDetails, UavCommand } from '@falconmind/uav-link';
+import { DataSource } from 'typeorm';
+import { CLUSTER_RUNTIME, NODE_DATA_SOURCE, NODE_LOGGER } from '../cluster/cluster.tokens';
+import { NodeLogger } from '../node-logger';
+import { COMMAND_MAX_TRIES, commandResendDelayMs } from './backoff';
+import { RetryingProposer } from './retrying-proposer';
+import { UavLinkConnection } from './uav-link-connection';
+import { UavLinkCounters } from './uav-link-counters';
+
+/** How often the leader looks at the outbox for new heads and resends that are due. */
+const POLL_MS = 100;
+
+interface InFlight {
+  readonly commandId: string;
+  tries: number;
+  /** When (Date.now()) to send again, or to give up after the last try. */
+  nextAt: number;
+  flagging: boolean;
+}
+
+/**
+ * The leader's half of fenced dispatch. Only the leader publishes, from the replicated outbox: for
+ * each UAV its pending command of lowest seq (one at a time, so a UAV gets them in order), stamped
+ * with the leader's current term. Unacknowledged, a command is sent again 2 s later, then 4, 8, …
+ * (capped at 64 s); after the 10th send it is given up on and its UAV flagged, through Raft. A new
+ * leader knows nothing of its predecessor's sends: it sends every pending head again at once (the
+ * UAV drops a repeat and acknowledges it again). It stops the moment it is no longer leader.
+ */
+@Injectable()
+export class CommandPublisher implements OnApplicationShutdown {
+  private leading = false;
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private readonly inFlight = new Map<string, InFlight>();
+
+  constructor(
+    @Inject(CLUSTER_RUNTIME) private readonly runtime: ClusterNodeRuntime,
+    @Inject(NODE_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(NODE_LOGGER) private readonly logger: NodeLogger,
+    private readonly link: UavLinkConnection,
+    private readonly counters: UavLinkCounters,
+    private readonly proposer: RetryingProposer,
+  ) {}
+
+  start(): void {
+    this.runtime.driver.onRoleChange((state) => {
+      if (state.role === 'leader') this.lead();
+      else this.stepDown();
+    });
+    if (this.isLeader()) this.lead();
+  }
+
+  /** True while this node leads (and so publishes). */
+  get publishing(): boolean {
+    return this.leading;
+  }
+
+  /** Commands being sent, by UAV (for /health). */
+  inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  onApplicationShutdown(): void {
+    this.stepDown();
+  }
+
+  private lead(): void {
+    if (this.leading || !this.link.enabled) return;
+    this.leading = true;
+    this.inFlight.clear();
+    this.timer = setInterval(() => void this.poll(), POLL_MS);
+    this.timer.unref();
+    this.logger.info('UAV link: leading, publishing the command outbox', {});
+  }
+
+  private stepDown(): void {
+    if (!this.leading) return;
+    this.leading = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.inFlight.clear();
+  }
+
+  private isLeader(): boolean {
+    return this.runtime.driver.running && this.runtime.driver.status().role === 'leader';
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || !this.leading) return;
+    this.polling = true;
+    try {
+      const heads = await pendingUavCommandHeads(this.dataSource);
+      const now = Date.now();
+      const current = new Set(heads.map((head) => head.uav_id));
+      for (const uavId of this.inFlight.keys())
+        if (!current.has(uavId)) this.inFlight.delete(uavId);
+      for (const head of heads) {
+        if (!this.leading) return;
+        this.step(head, now);
+      }
+    } catch (error) {
+      this.logger.debug('UAV link: reading the outbox failed', { error: String(error) });
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private step(head: UavCommandRow, now: number): void {
+    const sending = this.inFlight.get(head.uav_id);
+    if (!sending || sending.commandId !== head.command_id) {
+      const first: InFlight = {
+        commandId: head.command_id,
+        tries: 0,
+        nextAt: now,
+        flagging: false,
+      };
+      this.inFlight.set(head.uav_id, first);
+      this.send(head, first, now);
+      return;
+    }
+    if (now < sending.nextAt || sending.flagging) return;
+    if (sending.tries >= COMMAND_MAX_TRIES) this.flag(head, sending);
+    else this.send(head, sending, now);
+  }
+
+  /** Publishes one send, if this node still leads and the link is up (else it is not a try). */
+  private send(head: UavCommandRow, sending: InFlight, now: number): void {
+    if (!this.link.connected) return;
+    // Checked right before publishing: a deposed leader's term must never leave this node anew.
+    const status = this.runtime.driver.status();
+    if (status.role !== 'leader') {
+      this.stepDown();
+      return;
+    }
+    sending.tries++;
+    sending.nextAt = now + commandResendDelayMs(sending.tries);
+    const command = toWire(head, status.term);
+    const channel = command.kind === 'mission' ? 'missions' : 'commands';
+    this.counters.commandSent(head.action);
+    this.link
+      .publish(this.link.topics.downlink(head.uav_id, channel), JSON.stringify(command))
+      .catch((error: unknown) => {
+        this.logger.debug('UAV link: a command send failed', {
+          command: head.command_id,
+          error: String(error),
+        });
+      });
+  }
+
+  private flag(head: UavCommandRow, sending: InFlight): void {
+    sending.flagging = true;
+    this.logger.warn('UAV link: a command was never acknowledged; flagging its UAV', {
+      uav: head.uav_id,
+      command: head.command_id,
+      tries: sending.tries,
+    });
+    void this.proposer
+      .propose({
+        type: 'FlagUavCommand',
+        command_id: head.command_id,
+        uav_id: head.uav_id,
+        tries: sending.tries,
+      })
+      .then((outcome) => {
+        if (outcome?.status === 'applied') this.counters.commandFlagged();
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        sending.flagging = false;
+      });
+  }
+}
+
+/** The outbox row as the UAV receives it, with the publishing leader's term. */
+export function toWire(head: UavCommandRow, term: number): UavCommand {
+  return {
+    command_id: head.command_id,
+    uav_id: head.uav_id,
+    seq: head.seq,
+    term,
+    kind: kindOfAction(head.action),
+    action: head.action,
+    mission_id: head.mission_id,
+    ...(head.mission === null ? {} : { mission: head.mission as unknown as MissionDetails }),
+    issued_at: head.issued_at,
+  };
+}

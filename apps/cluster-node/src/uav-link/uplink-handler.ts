@@ -1,0 +1,214 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { parseFleetRejection } from '@falconmind/fleet';
+import {
+  describeMessageProblems,
+  MessageProblem,
+  parseCommandAck,
+  parseJsonObject,
+  parseMissionStatus,
+  parseUavEvent,
+  UplinkChannel,
+} from '@falconmind/uav-link';
+import { DataSource } from 'typeorm';
+import { NODE_DATA_SOURCE, NODE_LOGGER } from '../cluster/cluster.tokens';
+import { NodeLogger } from '../node-logger';
+import { TELEMETRY_INGEST, TelemetryIngest } from '../telemetry/telemetry.tokens';
+import { KnownUavs } from './known-uavs';
+import { RetryingProposer } from './retrying-proposer';
+import { BadPayloadReason, UavLinkCounters } from './uav-link-counters';
+import { UavLinkConnection } from './uav-link-connection';
+
+/** Bad payloads logged per minute at most (a broken UAV must not flood the log). */
+const BAD_PAYLOAD_LOG_PER_MINUTE = 20;
+
+/**
+ * What the node does with each message a UAV sends. A bad one (not JSON, wrong shape, unknown UAV)
+ * is counted and logged with its topic, then dropped: nothing a UAV sends can stop the node.
+ */
+@Injectable()
+export class UplinkHandler {
+  private logWindowStart = 0;
+  private loggedInWindow = 0;
+
+  constructor(
+    private readonly link: UavLinkConnection,
+    private readonly counters: UavLinkCounters,
+    private readonly knownUavs: KnownUavs,
+    private readonly proposer: RetryingProposer,
+    @Inject(NODE_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(NODE_LOGGER) private readonly logger: NodeLogger,
+    @Optional() @Inject(TELEMETRY_INGEST) private readonly telemetry?: TelemetryIngest,
+  ) {}
+
+  /** Handles one message; never throws, never rejects. */
+  handle(topic: string, payload: Buffer): void {
+    const source = this.link.topics.parseUplink(topic);
+    if (!source) {
+      this.bad(topic, 'unknown', 'unknown_topic', 'not a UAV uplink topic');
+      return;
+    }
+    this.counters.message(source.channel);
+    if (source.channel === 'telemetry') {
+      this.telemetrySample(topic, source.uavId, payload);
+      return;
+    }
+    void this.handleAsync(topic, source.uavId, source.channel, payload).catch((error: unknown) => {
+      this.logger.warn('UAV link: a message could not be handled', { topic, error: String(error) });
+    });
+  }
+
+  private telemetrySample(topic: string, uavId: string, payload: Buffer): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(payload.toString());
+    } catch {
+      this.bad(topic, 'telemetry', 'not_json', 'is not JSON');
+      return;
+    }
+    // One sample, or a batch of them, each of the UAV the topic names.
+    const samples = Array.isArray(value) ? value : [value];
+    for (const sample of samples) {
+      if (typeof sample !== 'object' || sample === null || Array.isArray(sample)) {
+        this.bad(topic, 'telemetry', 'wrong_shape', 'a sample must be a JSON object');
+        return;
+      }
+      const named = (sample as { uav_id?: unknown }).uav_id;
+      if (named !== undefined && named !== uavId) {
+        this.bad(
+          topic,
+          'telemetry',
+          'wrong_shape',
+          `uav_id must be ${uavId}, the UAV of the topic`,
+        );
+        return;
+      }
+    }
+    if (!this.knownUavs.has(uavId)) {
+      this.bad(topic, 'telemetry', 'unknown_uav', `UAV ${uavId} is not registered`);
+      return;
+    }
+    if (!this.telemetry) {
+      this.counters.telemetry('dropped_no_ingest', samples.length);
+      return;
+    }
+    const withIds = samples.map((sample: object) => ({ uav_id: uavId, ...sample }));
+    const result = this.telemetry.ingest(withIds, 'mqtt');
+    this.counters.telemetry('accepted', result.accepted);
+    this.counters.telemetry('rejected', result.rejected.length);
+    if (result.rejected.length > 0) {
+      const first = result.rejected[0];
+      this.bad(topic, 'telemetry', 'wrong_shape', `${first.field}: ${first.reason}`);
+    }
+  }
+
+  private async handleAsync(
+    topic: string,
+    uavId: string,
+    channel: Exclude<UplinkChannel, 'telemetry'>,
+    payload: Buffer,
+  ): Promise<void> {
+    const json = parseJsonObject(payload);
+    if (!json.ok) {
+      this.bad(topic, channel, 'not_json', describeMessageProblems(json.problems));
+      return;
+    }
+    if (!(await this.knownUavs.isRegistered(uavId))) {
+      this.bad(topic, channel, 'unknown_uav', `UAV ${uavId} is not registered`);
+      return;
+    }
+    switch (channel) {
+      case 'mission_status':
+        return this.missionStatus(topic, uavId, json.value);
+      case 'commands/ack':
+        return this.ack(topic, uavId, json.value);
+      case 'events':
+        return this.event(topic, uavId, json.value);
+    }
+  }
+
+  private async missionStatus(
+    topic: string,
+    uavId: string,
+    message: Record<string, unknown>,
+  ): Promise<void> {
+    const parsed = parseMissionStatus(message);
+    if (!parsed.ok) return this.wrongShape(topic, 'mission_status', parsed.problems);
+    const report = parsed.value;
+    const rows = await this.dataSource.query<Array<{ uav_list: string[] }>>(
+      'SELECT uav_list FROM missions WHERE mission_id = $1',
+      [report.mission_id],
+    );
+    if (rows.length === 0 || !rows[0].uav_list.includes(uavId)) {
+      this.bad(
+        topic,
+        'mission_status',
+        'unknown_mission',
+        `mission ${report.mission_id} does not exist or is not one of UAV ${uavId}'s`,
+      );
+      return;
+    }
+    const outcome = await this.proposer.propose({
+      type: 'ReportMissionProgress',
+      mission_id: report.mission_id,
+      progress: report.progress,
+      ...(report.state === 'RUNNING' ? {} : { state: report.state }),
+      // The same report sent again (the UAV repeats its last one) is applied once.
+      idempotency_key: `uav-status:${digest(uavId, report.mission_id, String(report.report_seq))}`,
+    });
+    const rejection = outcome && parseFleetRejection(outcome);
+    if (rejection) {
+      // A late report for a mission that ended or is paused: normal on a lossy link, not a bad payload.
+      this.logger.debug('UAV link: a mission status was refused', {
+        topic,
+        reason: rejection.message,
+      });
+    }
+  }
+
+  private async ack(topic: string, uavId: string, message: Record<string, unknown>): Promise<void> {
+    const parsed = parseCommandAck(message, uavId);
+    if (!parsed.ok) return this.wrongShape(topic, 'commands/ack', parsed.problems);
+    const outcome = await this.proposer.propose({
+      type: 'AckUavCommand',
+      command_id: parsed.value.command_id,
+      uav_id: uavId,
+      status: parsed.value.status,
+    });
+    const rejection = outcome && parseFleetRejection(outcome);
+    if (rejection?.code === 'not_found') {
+      this.bad(topic, 'commands/ack', 'unknown_command', rejection.message);
+    }
+  }
+
+  private event(topic: string, uavId: string, message: Record<string, unknown>): void {
+    const parsed = parseUavEvent(message);
+    if (!parsed.ok) return this.wrongShape(topic, 'events', parsed.problems);
+    const { event, severity, message: text } = parsed.value;
+    const fields = { uav: uavId, event, ...(text === undefined ? {} : { detail: text }) };
+    if (severity === 'error') this.logger.error('UAV event', fields);
+    else if (severity === 'warning') this.logger.warn('UAV event', fields);
+    else this.logger.info('UAV event', fields);
+  }
+
+  private wrongShape(topic: string, channel: string, problems: readonly MessageProblem[]): void {
+    this.bad(topic, channel, 'wrong_shape', describeMessageProblems(problems));
+  }
+
+  private bad(topic: string, channel: string, reason: BadPayloadReason, detail: string): void {
+    this.counters.badPayload(channel, reason);
+    const now = Date.now();
+    if (now - this.logWindowStart >= 60_000) {
+      this.logWindowStart = now;
+      this.loggedInWindow = 0;
+    }
+    if (this.loggedInWindow++ < BAD_PAYLOAD_LOG_PER_MINUTE) {
+      this.logger.warn('UAV link: bad payload dropped', { topic, reason, detail });
+    }
+  }
+}
+
+/** A short key from parts of any length (idempotency keys are limited to 200 characters). */
+function digest(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 40);
+}
