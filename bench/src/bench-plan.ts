@@ -21,6 +21,9 @@ export interface BenchPlan {
   readonly snapshotEvery: number;
   readonly snapshotPhaseWrites: number;
   readonly snapshotClients: number;
+  /** Event fan-out: SSE subscribers spread over the members, and writes whose events they receive. */
+  readonly eventSubscribers: number;
+  readonly eventWrites: number;
 }
 
 const FULL: BenchPlan = {
@@ -40,6 +43,8 @@ const FULL: BenchPlan = {
   snapshotEvery: 1_000,
   snapshotPhaseWrites: 5_000,
   snapshotClients: 16,
+  eventSubscribers: 1_000,
+  eventWrites: 200,
 };
 
 const QUICK: BenchPlan = {
@@ -59,6 +64,8 @@ const QUICK: BenchPlan = {
   snapshotEvery: 200,
   snapshotPhaseWrites: 1_000,
   snapshotClients: 16,
+  eventSubscribers: 200,
+  eventWrites: 30,
 };
 
 export function planFor(options: BenchOptions): BenchPlan {

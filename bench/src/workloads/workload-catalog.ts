@@ -1,6 +1,7 @@
 import { WorkloadId } from '../cli-options';
 import { catchUp } from './catch-up';
 import { concurrentWrites } from './concurrent-writes';
+import { eventFanout } from './event-fanout';
 import { failover } from './failover';
 import { linearizableReads } from './linearizable-reads';
 import { sequentialWrites } from './sequential-writes';
@@ -17,4 +18,5 @@ export const WORKLOADS: Record<WorkloadId, Workload> = {
   failover,
   'catch-up': catchUp,
   snapshot: snapshotWrites,
+  'event-fanout': eventFanout,
 };
