@@ -123,6 +123,7 @@ async function measureFanout(context: WorkloadContext): Promise<SystemMeasuremen
       eventWritesAcknowledged: ackedAt.size,
       eventsMissing: expected - got,
       eventsBeforeAck: beforeAck,
+      eventLatencyMaxMs: summarizeLatencies(latencies).maxMs,
     },
     errorSamples: [...errors].slice(0, 5),
     notes: [
