@@ -24,6 +24,9 @@ export interface BenchPlan {
   /** Event fan-out: SSE subscribers spread over the members, and writes whose events they receive. */
   readonly eventSubscribers: number;
   readonly eventWrites: number;
+  /** Telemetry ingest: how long, and how many closed-loop HTTP clients post batches. */
+  readonly telemetryDurationMs: number;
+  readonly telemetryClients: number;
 }
 
 const FULL: BenchPlan = {
@@ -45,6 +48,8 @@ const FULL: BenchPlan = {
   snapshotClients: 16,
   eventSubscribers: 1_000,
   eventWrites: 200,
+  telemetryDurationMs: 15_000,
+  telemetryClients: 6,
 };
 
 const QUICK: BenchPlan = {
@@ -66,6 +71,8 @@ const QUICK: BenchPlan = {
   snapshotClients: 16,
   eventSubscribers: 200,
   eventWrites: 30,
+  telemetryDurationMs: 4_000,
+  telemetryClients: 6,
 };
 
 export function planFor(options: BenchOptions): BenchPlan {

@@ -8,6 +8,7 @@ export const WORKLOAD_IDS = [
   'failover',
   'catch-up',
   'snapshot',
+  'telemetry-ingest',
   'event-fanout',
 ] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];

@@ -7,6 +7,7 @@ import { linearizableReads } from './linearizable-reads';
 import { sequentialWrites } from './sequential-writes';
 import { snapshotWrites } from './snapshot-writes';
 import { staleReads } from './stale-reads';
+import { telemetryIngest } from './telemetry-ingest';
 import { Workload } from './workload-context';
 
 /** Every workload by id; the run order is that of WORKLOAD_IDS. */
@@ -18,5 +19,6 @@ export const WORKLOADS: Record<WorkloadId, Workload> = {
   failover,
   'catch-up': catchUp,
   snapshot: snapshotWrites,
+  'telemetry-ingest': telemetryIngest,
   'event-fanout': eventFanout,
 };

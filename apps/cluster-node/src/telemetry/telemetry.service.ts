@@ -11,11 +11,14 @@ import { NODE_LOGGER } from '../cluster/cluster.tokens';
 import { NodeLogger } from '../node-logger';
 import type { TelemetryFeed, TelemetryIngest, TelemetryIngestResult } from './telemetry.tokens';
 
+/** Samples stored at a time; the drain goes on slice after slice within its time budget. */
+export const DRAIN_SLICE = 500;
 /**
- * Samples stored per turn of the event loop. Small enough that a turn takes well under a
- * millisecond, so Raft's timers and I/O run between slices whatever the telemetry rate.
+ * The time one turn of the event loop may spend storing samples. Short enough that Raft's timers
+ * and I/O run between turns whatever the telemetry rate; long enough to keep up with several
+ * requests' worth of samples arriving in one turn.
  */
-export const DRAIN_SLICE = 512;
+export const DRAIN_BUDGET_MS = 4;
 /**
  * Valid samples waiting to be stored at most (about a second at the target rate); beyond it the
  * oldest are shed and counted.
@@ -90,13 +93,18 @@ export class TelemetryService implements TelemetryIngest, TelemetryFeed, OnAppli
 
   private scheduleDrain(): void {
     if (this.drainScheduled !== undefined || this.stopped) return;
-    this.drainScheduled = setImmediate(() => this.drainSlice());
+    this.drainScheduled = setImmediate(() => this.drain());
   }
 
-  private drainSlice(): void {
+  private drain(): void {
     this.drainScheduled = undefined;
-    const fresh = this.pipeline.drain(DRAIN_SLICE);
+    const started = performance.now();
+    do this.handOn(this.pipeline.drain(DRAIN_SLICE));
+    while (this.pipeline.backlog > 0 && performance.now() - started < DRAIN_BUDGET_MS);
     if (this.pipeline.backlog > 0) this.scheduleDrain();
+  }
+
+  private handOn(fresh: readonly SourcedSample[]): void {
     if (fresh.length === 0) return;
     for (const { sample } of fresh) {
       for (const listener of this.listeners) {

@@ -82,6 +82,11 @@ export class PeerLink {
     return this.pending.length === 0 && this.inflightMessages === 0;
   }
 
+  /** Frames written to the open stream that grpc has not yet taken. */
+  get inflight(): number {
+    return this.inflightMessages;
+  }
+
   /** Removes and returns the frames still waiting for a stream (handed over on an address change). */
   takePending(): Buffer[] {
     const frames = this.pending;

@@ -5,6 +5,11 @@ import type { TelemetryPayloadHandler } from './telemetry-receiver';
 
 /** Batches queued per peer at most; beyond it the oldest is dropped. */
 export const DEFAULT_TELEMETRY_QUEUE_BATCHES = 64;
+/**
+ * Batches written to a peer's telemetry call and not yet taken by grpc, at most: enough to keep the
+ * call busy between turns of the event loop, few enough that a slow peer costs little memory.
+ */
+const MAX_INFLIGHT_BATCHES = 4;
 /** How soon a flush that found every link busy or closed looks again. */
 const BUSY_RETRY_MS = 5;
 
@@ -52,8 +57,8 @@ export interface GrpcTelemetryChannelOptions {
  * The telemetry side of the peer transport: a Telemetry call of its own to each peer (a
  * {@link PeerLink} on another method), fed from a small per-peer queue that drops its oldest batch
  * when full. Raft comes first twice over: a batch is written only when the peer's Raft link has
- * nothing waiting or in flight, and only from a setImmediate turn, one batch per peer per turn, so
- * that timers and Raft I/O run between them.
+ * nothing waiting or in flight, and only from a setImmediate turn, a few batches per peer per turn,
+ * so that timers and Raft I/O run between them.
  */
 export class GrpcTelemetryChannel implements PeerTelemetryChannel {
   private readonly peers = new Map<NodeId, TelemetryPeer>();
@@ -159,15 +164,16 @@ export class GrpcTelemetryChannel implements PeerTelemetryChannel {
     for (const [nodeId, peer] of this.peers) {
       if (peer.queue.length === 0) continue;
       const raftLink = raftLinks.get(nodeId);
-      if (!peer.link.isOpen || !peer.link.idle || (raftLink !== undefined && !raftLink.idle)) {
+      if (!peer.link.isOpen || (raftLink !== undefined && !raftLink.idle)) {
         waiting = true;
         continue;
       }
-      const batch = peer.queue.shift();
-      if (batch === undefined) continue;
-      peer.link.send(batch.frame);
-      this.sent += batch.items;
-      wrote = true;
+      while (peer.queue.length > 0 && peer.link.inflight < MAX_INFLIGHT_BATCHES) {
+        const batch = peer.queue.shift() as QueuedBatch;
+        peer.link.send(batch.frame);
+        this.sent += batch.items;
+        wrote = true;
+      }
       if (peer.queue.length > 0) waiting = true;
     }
     if (waiting) this.schedule(!wrote);
