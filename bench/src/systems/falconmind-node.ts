@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { sleep } from '../clock';
+import { benchMqttEnv } from './bench-mqtt';
 
 const REPOSITORY_ROOT = path.resolve(__dirname, '..', '..', '..');
 const KEPT_LINES = 60;
@@ -62,6 +63,7 @@ export class FalconMindNode {
       DATA_DIR: this.spec.dataDir,
       // etcd runs at --log-level=warn too: neither system pays for info logging in the measurement.
       LOG_LEVEL: 'warn',
+      ...benchMqttEnv(),
       ...(this.spec.peers.length > 0 ? { PEER_NODES: JSON.stringify(this.spec.peers) } : {}),
       ...this.extraEnv,
     };
