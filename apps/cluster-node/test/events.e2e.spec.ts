@@ -46,12 +46,14 @@ function about(events: readonly StreamedEvent[], ids: ReadonlySet<string>): stri
 /** A WebSocket subscriber that keeps the events it receives. */
 class WsClient {
   readonly events: StreamedEvent[] = [];
+  readonly telemetry: Json[] = [];
   closeCode: number | undefined;
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data: Buffer) => {
       const message = JSON.parse(data.toString()) as StreamedEvent;
       if (message.id !== undefined) this.events.push(message);
+      else if (message.type === 'telemetry') this.telemetry.push(message.data);
     });
     socket.on('close', (code: number) => (this.closeCode = code));
   }
@@ -243,6 +245,45 @@ describe('live events on a three-node cluster', { timeout: 240_000 }, () => {
         .map((e) => `${e.id} ${e.event}`)
         .slice(all.length - missed.length),
     );
+  });
+
+  it('carries the telemetry of the chosen UAVs on request, without an event id', async () => {
+    const [a, b] = nodes;
+    const onB = await sse(b, '?telemetry=tel-ev-1&types=uav_offline');
+    const onA = await WsClient.open(a, '?telemetry=tel-ev-1&types=uav_offline');
+    opened.push(onA);
+    const timestampNs = (BigInt(Date.now()) * 1_000_000n).toString();
+    const sample = (uavId: string): Json => ({
+      uav_id: uavId,
+      timestamp_ns: timestampNs,
+      position: { lat: 48.1, lon: 11.5, alt: 120 },
+      attitude: { roll: 0, pitch: 0.1, yaw: 1.5 },
+      velocity: { vx: 3, vy: 0, vz: -0.2 },
+      battery: { percent: 77, voltage_mv: 15_600 },
+      gps: { fix_type: 3, num_sat: 11 },
+      link_quality: 0.9,
+      flight_mode: 'AUTO',
+    });
+    const posted = await call<Json>(a, 'POST', '/ingress/telemetry', [
+      sample('tel-ev-2'),
+      sample('tel-ev-1'),
+    ]);
+    assert.equal(posted.status, 202, show(posted));
+
+    // B gets it from its peer A (shared outside Raft); A from its own ingress.
+    await onB.waitFor('telemetry on B', (events) => events.some((e) => e.event === 'telemetry'));
+    await waitFor('telemetry over WebSocket on A', 20_000, () =>
+      Promise.resolve(onA.telemetry.length > 0),
+    );
+    const [fromB] = onB.events.filter((e) => e.event === 'telemetry');
+    assert.equal(fromB.id, undefined, 'telemetry is not in the log: no id');
+    const data = (JSON.parse(fromB.data) as { type: string; data: Json }).data;
+    assert.deepEqual([data.uav_id, data.timestamp_ns], ['tel-ev-1', timestampNs]);
+    assert.deepEqual(
+      onA.telemetry.map((t) => [t.uav_id, t.timestamp_ns]),
+      [['tel-ev-1', timestampNs]],
+    );
+    assert.ok(onB.events.every((e) => e.event !== 'telemetry' || e.data.includes('"tel-ev-1"')));
   });
 
   it('cuts off a subscriber that stops reading, telling it why and where it stopped', async () => {
