@@ -5,21 +5,13 @@ import { kindOfAction, MissionDetails, UavCommand } from '@falconmind/uav-link';
 import { DataSource } from 'typeorm';
 import { CLUSTER_RUNTIME, NODE_DATA_SOURCE, NODE_LOGGER } from '../cluster/cluster.tokens';
 import { NodeLogger } from '../node-logger';
-import { COMMAND_MAX_TRIES, commandResendDelayMs } from './backoff';
+import { ResendTracker } from './resend-tracker';
 import { RetryingProposer } from './retrying-proposer';
 import { UavLinkConnection } from './uav-link-connection';
 import { UavLinkCounters } from './uav-link-counters';
 
 /** How often the leader looks at the outbox for new heads and resends that are due. */
 const POLL_MS = 100;
-
-interface InFlight {
-  readonly commandId: string;
-  tries: number;
-  /** When (Date.now()) to send again, or to give up after the last try. */
-  nextAt: number;
-  flagging: boolean;
-}
 
 /**
  * The leader's half of fenced dispatch. Only the leader publishes, from the replicated outbox: for
@@ -34,7 +26,7 @@ export class CommandPublisher implements OnApplicationShutdown {
   private leading = false;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
-  private readonly inFlight = new Map<string, InFlight>();
+  private readonly schedule = new ResendTracker();
 
   constructor(
     @Inject(CLUSTER_RUNTIME) private readonly runtime: ClusterNodeRuntime,
@@ -60,7 +52,7 @@ export class CommandPublisher implements OnApplicationShutdown {
 
   /** Commands being sent, by UAV (for /health). */
   inFlightCount(): number {
-    return this.inFlight.size;
+    return this.schedule.size;
   }
 
   onApplicationShutdown(): void {
@@ -70,7 +62,7 @@ export class CommandPublisher implements OnApplicationShutdown {
   private lead(): void {
     if (this.leading || !this.link.enabled) return;
     this.leading = true;
-    this.inFlight.clear();
+    this.schedule.clear();
     this.timer = setInterval(() => void this.poll(), POLL_MS);
     this.timer.unref();
     this.logger.info('UAV link: leading, publishing the command outbox', {});
@@ -81,7 +73,7 @@ export class CommandPublisher implements OnApplicationShutdown {
     this.leading = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.inFlight.clear();
+    this.schedule.clear();
   }
 
   private isLeader(): boolean {
@@ -93,13 +85,11 @@ export class CommandPublisher implements OnApplicationShutdown {
     this.polling = true;
     try {
       const heads = await pendingUavCommandHeads(this.dataSource);
-      const now = Date.now();
-      const current = new Set(heads.map((head) => head.uav_id));
-      for (const uavId of this.inFlight.keys())
-        if (!current.has(uavId)) this.inFlight.delete(uavId);
-      for (const head of heads) {
+      if (!this.leading) return;
+      for (const action of this.schedule.due(heads, Date.now(), this.link.connected)) {
         if (!this.leading) return;
-        this.step(head, now);
+        if (action.kind === 'send') this.send(action.head);
+        else this.flag(action.head, action.tries);
       }
     } catch (error) {
       this.logger.debug('UAV link: reading the outbox failed', { error: String(error) });
@@ -108,35 +98,14 @@ export class CommandPublisher implements OnApplicationShutdown {
     }
   }
 
-  private step(head: UavCommandRow, now: number): void {
-    const sending = this.inFlight.get(head.uav_id);
-    if (!sending || sending.commandId !== head.command_id) {
-      const first: InFlight = {
-        commandId: head.command_id,
-        tries: 0,
-        nextAt: now,
-        flagging: false,
-      };
-      this.inFlight.set(head.uav_id, first);
-      this.send(head, first, now);
-      return;
-    }
-    if (now < sending.nextAt || sending.flagging) return;
-    if (sending.tries >= COMMAND_MAX_TRIES) this.flag(head, sending);
-    else this.send(head, sending, now);
-  }
-
-  /** Publishes one send, if this node still leads and the link is up (else it is not a try). */
-  private send(head: UavCommandRow, sending: InFlight, now: number): void {
-    if (!this.link.connected) return;
+  /** Publishes one send, stamped with the term this node leads in. */
+  private send(head: UavCommandRow): void {
     // Checked right before publishing: a deposed leader's term must never leave this node anew.
     const status = this.runtime.driver.status();
     if (status.role !== 'leader') {
       this.stepDown();
       return;
     }
-    sending.tries++;
-    sending.nextAt = now + commandResendDelayMs(sending.tries);
     const command = toWire(head, status.term);
     const channel = command.kind === 'mission' ? 'missions' : 'commands';
     this.counters.commandSent(head.action);
@@ -150,27 +119,19 @@ export class CommandPublisher implements OnApplicationShutdown {
       });
   }
 
-  private flag(head: UavCommandRow, sending: InFlight): void {
-    sending.flagging = true;
+  private flag(head: UavCommandRow, tries: number): void {
     this.logger.warn('UAV link: a command was never acknowledged; flagging its UAV', {
       uav: head.uav_id,
       command: head.command_id,
-      tries: sending.tries,
+      tries,
     });
     void this.proposer
-      .propose({
-        type: 'FlagUavCommand',
-        command_id: head.command_id,
-        uav_id: head.uav_id,
-        tries: sending.tries,
-      })
+      .propose({ type: 'FlagUavCommand', command_id: head.command_id, uav_id: head.uav_id, tries })
       .then((outcome) => {
         if (outcome?.status === 'applied') this.counters.commandFlagged();
       })
       .catch(() => undefined)
-      .finally(() => {
-        sending.flagging = false;
-      });
+      .finally(() => this.schedule.flagEnded(head.uav_id));
   }
 }
 

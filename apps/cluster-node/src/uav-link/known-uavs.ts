@@ -4,17 +4,21 @@ import { NODE_DATA_SOURCE } from '../cluster/cluster.tokens';
 
 /** How often the set is read again from the node's own database. */
 const REFRESH_MS = 1_000;
+/** A miss reads the set again early, but not more often than this. */
+const MISS_REFRESH_MS = 200;
 
 /**
  * The registered UAVs, as this node has applied them, kept in memory so that a telemetry sample
  * (thousands a second) is checked without a query. A UAV that registered less than a refresh ago
- * may be missed by `has`; `isRegistered` asks the database on a miss (for the rarer messages).
+ * may be missed by `has` (a miss reads the set again soon); `isRegistered` asks the database on a
+ * miss (for the rarer messages).
  */
 @Injectable()
 export class KnownUavs implements OnApplicationShutdown {
   private ids = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
+  private refreshedAt = 0;
 
   constructor(@Inject(NODE_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
@@ -26,7 +30,9 @@ export class KnownUavs implements OnApplicationShutdown {
   }
 
   has(uavId: string): boolean {
-    return this.ids.has(uavId);
+    if (this.ids.has(uavId)) return true;
+    if (Date.now() - this.refreshedAt >= MISS_REFRESH_MS) void this.refresh();
+    return false;
   }
 
   async isRegistered(uavId: string): Promise<boolean> {
@@ -43,6 +49,7 @@ export class KnownUavs implements OnApplicationShutdown {
   }
 
   private refresh(): Promise<void> {
+    if (!this.refreshing) this.refreshedAt = Date.now();
     this.refreshing ??= this.dataSource
       .query<Array<{ uav_id: string }>>('SELECT uav_id FROM uavs')
       .then((rows) => {
