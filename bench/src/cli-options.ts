@@ -9,6 +9,7 @@ export const WORKLOAD_IDS = [
   'catch-up',
   'snapshot',
   'telemetry-ingest',
+  'telemetry-mqtt',
   'event-fanout',
 ] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];

@@ -8,6 +8,7 @@ import { sequentialWrites } from './sequential-writes';
 import { snapshotWrites } from './snapshot-writes';
 import { staleReads } from './stale-reads';
 import { telemetryIngest } from './telemetry-ingest';
+import { telemetryMqtt } from './telemetry-mqtt';
 import { Workload } from './workload-context';
 
 /** Every workload by id; the run order is that of WORKLOAD_IDS. */
@@ -20,5 +21,6 @@ export const WORKLOADS: Record<WorkloadId, Workload> = {
   'catch-up': catchUp,
   snapshot: snapshotWrites,
   'telemetry-ingest': telemetryIngest,
+  'telemetry-mqtt': telemetryMqtt,
   'event-fanout': eventFanout,
 };
