@@ -17,6 +17,7 @@ import { ApiExceptionFilter } from './common/api-exception.filter';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { TelemetryModule } from './telemetry/telemetry.module';
+import { UavLinkModule } from './uav-link/uav-link.module';
 import { NodeLogger } from './node-logger';
 
 /** What the node has set up before Nest starts: its configuration, database and consensus runtime. */
@@ -62,6 +63,7 @@ export class AppModule {
         MetricsModule,
         TelemetryModule,
         EventsModule,
+        UavLinkModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
     };
