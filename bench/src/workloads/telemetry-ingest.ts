@@ -41,8 +41,10 @@ async function measureIngest(context: WorkloadContext): Promise<SystemMeasuremen
   const leaderUrl = urls[await context.system.leaderIndex()];
   const durationMs = context.plan.telemetryDurationMs;
 
+  const followerUrls = urls.filter((url) => url !== leaderUrl);
   const termAtStart = Math.max(...(await Promise.all(urls.map(termOf))));
   const before = await scrape(leaderUrl);
+  const followersBefore = await Promise.all(followerUrls.map(scrape));
   let highestTerm = termAtStart;
   let polling = true;
   const poller = (async () => {
@@ -74,6 +76,13 @@ async function measureIngest(context: WorkloadContext): Promise<SystemMeasuremen
   await poller;
   for (const term of await Promise.all(urls.map(termOf))) highestTerm = Math.max(highestTerm, term);
   const after = await scrape(leaderUrl);
+  const followersAfter = await Promise.all(followerUrls.map(scrape));
+  /** Summed over the followers. */
+  const followerDelta = (name: string): number =>
+    followersAfter.reduce(
+      (sum, series, i) => sum + (series.get(name) ?? 0) - (followersBefore[i].get(name) ?? 0),
+      0,
+    );
 
   const durationS = elapsedMs / 1000;
   const samplesPerS = Math.round(totals.samplesAccepted / Math.max(0.001, durationS));
@@ -92,7 +101,12 @@ async function measureIngest(context: WorkloadContext): Promise<SystemMeasuremen
       telemetryStoredPerS: Math.round((totals.samplesAccepted - shed) / Math.max(0.001, durationS)),
       telemetryElections: highestTerm - termAtStart,
       telemetryShed: shed,
+      telemetryPeerSent: delta('falconmind_peer_telemetry_sent_total'),
       telemetryPeerDropped: delta('falconmind_peer_telemetry_dropped_total'),
+      followersPeerAccepted: followerDelta(
+        'falconmind_telemetry_samples_accepted_total{source="peer"}',
+      ),
+      followersPeerShed: followerDelta('falconmind_telemetry_samples_shed_total{source="peer"}'),
       leaderEventLoopLagP99Ms:
         Math.round((after.get('falconmind_nodejs_eventloop_lag_p99_seconds') ?? 0) * 1e4) / 10,
     },

@@ -93,10 +93,12 @@ export function validateBatch(
 }
 
 /**
- * Reads `timestamp_ns` as it travels in JSON: a decimal string or a non-negative safe integer.
- * Returns undefined when it is neither (the caller names the field).
+ * Reads `timestamp_ns` as it travels in JSON: a decimal string or a non-negative safe integer (or
+ * a bigint, as peers' binary batches carry it). Returns undefined when it is none of these (the
+ * caller names the field).
  */
 export function parseTimestampNs(value: unknown): bigint | undefined {
+  if (typeof value === 'bigint') return value >= 0n ? value : undefined;
   if (typeof value === 'string' && DECIMAL_PATTERN.test(value)) return BigInt(value);
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
   return undefined;
