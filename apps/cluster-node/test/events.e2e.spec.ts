@@ -128,6 +128,27 @@ describe('live events on a three-node cluster', { timeout: 240_000 }, () => {
     });
   });
 
+  it('documents /events in the OpenAPI document', async () => {
+    const answer = await call<{ paths: Record<string, { get?: Json }> }>(
+      nodes[0],
+      'GET',
+      '/docs-json',
+    );
+    assert.equal(answer.status, 200);
+    const operation = answer.body.paths['/events']?.get as
+      { parameters: Array<{ name: string }>; responses: Record<string, Json> } | undefined;
+    assert.ok(operation, 'GET /events is in the document');
+    assert.deepEqual(operation.parameters.map((p) => p.name).sort(), [
+      'Last-Event-ID',
+      'from_index',
+      'mission_id',
+      'telemetry',
+      'types',
+      'uav_id',
+    ]);
+    assert.deepEqual(Object.keys(operation.responses).sort(), ['200', '400', '410', '503']);
+  });
+
   it('sends the same events in the same order on every node, over SSE and WebSocket', async () => {
     const [a, b, c] = nodes;
     const onA = await sse(a);

@@ -15,6 +15,8 @@ export const EVENT_STREAM_LIMITS = {
   heartbeatIntervalMs: 15_000,
   /** A cut-off subscriber's connection is destroyed if it has not taken its last bytes by then. */
   closeGraceMs: 30_000,
+  /** The same when the node is stopping. */
+  shutdownGraceMs: 1_000,
   /** How long the feed waits for the next applied entry before asking again. */
   appliedWaitMs: 30_000,
 } as const;

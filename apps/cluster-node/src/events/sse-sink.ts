@@ -62,7 +62,12 @@ export class SseSink implements EventSink {
     this.response.end(`event: error\ndata: ${body}\n\n`);
     // The reason is queued behind what the client has not read yet; a client that never reads
     // again must not keep that buffer alive.
-    const timer = setTimeout(() => this.response.destroy(), EVENT_STREAM_LIMITS.closeGraceMs);
+    // A stopping node gives it less: the HTTP server waits for its connections before it closes.
+    const graceMs =
+      reason === 'shutting_down'
+        ? EVENT_STREAM_LIMITS.shutdownGraceMs
+        : EVENT_STREAM_LIMITS.closeGraceMs;
+    const timer = setTimeout(() => this.response.destroy(), graceMs);
     timer.unref();
     this.response.on('close', () => clearTimeout(timer));
     this.ended();
