@@ -164,7 +164,7 @@ describe('telemetry on a three-node cluster', { timeout: 150_000 }, () => {
   );
 
   it(
-    'a registered UAV that only sends telemetry stays ONLINE past the offline timeout',
+    'a registered UAV that only sends telemetry stays ONLINE past the offline timeout; old samples keep none alive',
     { timeout: 40_000 },
     async () => {
       for (const id of ['uav-tel-steady', 'uav-tel-silent']) {
@@ -182,6 +182,8 @@ describe('telemetry on a three-node cluster', { timeout: 150_000 }, () => {
               sample('uav-tel-steady', stamp(), 45 + n / 1000, 60),
               // Telemetry of a UAV nobody registered: never becomes a UAV.
               sample('uav-tel-unregistered', stamp(), 45, 60),
+              // Samples a minute old are no sign of life: uav-tel-silent still goes OFFLINE.
+              sample('uav-tel-silent', stamp(60_000), 45, 60),
             ]);
             if (answer.status !== 202) failures.push(show(answer));
           } catch (error) {

@@ -5,14 +5,14 @@ import { DataSource } from 'typeorm';
 import { NODE_DATA_SOURCE, NODE_LOGGER } from '../cluster/cluster.tokens';
 import { UavStateSync } from '../fleet/uav-state-sync.service';
 import { NodeLogger } from '../node-logger';
-import { TelemetryService } from './telemetry.service';
+import { nowNs, TelemetryService } from './telemetry.service';
 
 /**
  * Feeds telemetry into the periodic UAV state sync, so that a UAV that only sends telemetry keeps
  * its heartbeat (and stays ONLINE): once per UAV per sync interval, the newest sample's position
  * and battery go to {@link UavStateSync.accept}, for registered UAVs only. Only samples this node
  * took in itself count (a peer's node feeds its own), so that a sample costs one report, not one
- * per node.
+ * per node. A sample older than the offline timeout is no sign of life and feeds nothing.
  */
 @Injectable()
 export class TelemetryHeartbeats implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -59,9 +59,10 @@ export class TelemetryHeartbeats implements OnApplicationBootstrap, OnApplicatio
         'SELECT uav_id FROM uavs WHERE uav_id = ANY($1)',
         [[...batch.keys()]],
       );
+      const aliveAfterNs = nowNs() - BigInt(this.config.uavOfflineAfterS) * 1_000_000_000n;
       for (const { uav_id: uavId } of rows) {
         const sample = batch.get(uavId);
-        if (sample === undefined) continue;
+        if (sample === undefined || sample.timestamp_ns < aliveAfterNs) continue;
         try {
           this.sync.accept(uavId, {
             uav_id: uavId,
