@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { NODE_LOGGER } from '../cluster/cluster.tokens';
 import { NodeLogger } from '../node-logger';
 import { reconnectDelayMs } from './backoff';
+import { MAX_PAYLOAD_BYTES } from './link-limits';
 
 /** `disabled`: no MQTT_URL; `degraded`: configured but not connected (reconnecting). */
 export type UavLinkState = 'disabled' | 'connecting' | 'up' | 'degraded';
@@ -84,6 +85,9 @@ export class UavLinkConnection implements OnApplicationShutdown {
       // Reconnects are ours (backoff with jitter), see scheduleReconnect.
       reconnectPeriod: 0,
       resubscribe: false,
+      // MQTT 5: the broker drops what is larger than this rather than send it (a slack over the
+      // payload limit for the topic and the headers).
+      properties: { maximumPacketSize: MAX_PAYLOAD_BYTES + 16 * 1024 },
     };
     const client = connect(mqtt.url, options);
     this.client = client;

@@ -15,12 +15,10 @@ import { NODE_DATA_SOURCE, NODE_LOGGER } from '../cluster/cluster.tokens';
 import { NodeLogger } from '../node-logger';
 import { TELEMETRY_INGEST, TelemetryIngest } from '../telemetry/telemetry.tokens';
 import { KnownUavs } from './known-uavs';
+import { BAD_PAYLOAD_LOG_PER_MINUTE, MAX_PAYLOAD_BYTES } from './link-limits';
 import { RetryingProposer } from './retrying-proposer';
 import { BadPayloadReason, UavLinkCounters } from './uav-link-counters';
 import { UavLinkConnection } from './uav-link-connection';
-
-/** Bad payloads logged per minute at most (a broken UAV must not flood the log). */
-const BAD_PAYLOAD_LOG_PER_MINUTE = 20;
 
 /**
  * What the node does with each message a UAV sends. A bad one (not JSON, wrong shape, unknown UAV)
@@ -43,12 +41,25 @@ export class UplinkHandler {
 
   /** Handles one message; never throws, never rejects. */
   handle(topic: string, payload: Buffer): void {
+    try {
+      this.route(topic, payload);
+    } catch (error) {
+      // Whatever goes wrong with one message stays with it (this runs inside the MQTT client).
+      this.logger.warn('UAV link: a message could not be handled', { topic, error: String(error) });
+    }
+  }
+
+  private route(topic: string, payload: Buffer): void {
     const source = this.link.topics.parseUplink(topic);
     if (!source) {
       this.bad(topic, 'unknown', 'unknown_topic', 'not a UAV uplink topic');
       return;
     }
     this.counters.message(source.channel);
+    if (payload.length > MAX_PAYLOAD_BYTES) {
+      this.bad(topic, source.channel, 'wrong_shape', `larger than ${MAX_PAYLOAD_BYTES} bytes`);
+      return;
+    }
     if (source.channel === 'telemetry') {
       this.telemetrySample(topic, source.uavId, payload);
       return;
