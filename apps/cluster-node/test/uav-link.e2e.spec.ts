@@ -250,6 +250,8 @@ describe('the UAV link with a real broker and three nodes', { timeout: 300_000 }
       wrongShape: await count('mission_status:wrong_shape'),
       unknownUav: await count('events:unknown_uav'),
       telemetry: await count('telemetry:not_json'),
+      notItsMission: await count('mission_status:unknown_mission'),
+      unknownCommand: await count('commands/ack:unknown_command'),
     };
     const send = (topic: string, payload: string) =>
       probe.publishAsync(`${TOPIC_ROOT}/${topic}`, payload, { qos: 1 });
@@ -257,13 +259,24 @@ describe('the UAV link with a real broker and three nodes', { timeout: 300_000 }
     await send('e2e-a/mission_status', JSON.stringify({ mission_id: 5, progress: 'half' }));
     await send('ghost-uav/events', JSON.stringify({ event: 'hello' }));
     await send('e2e-a/telemetry', '{{');
+    // Well-formed, but about a mission of another UAV, and a command no one sent.
+    await send(
+      'e2e-a/mission_status',
+      JSON.stringify({ mission_id: 'm-b', progress: 0.5, state: 'RUNNING', report_seq: 1 }),
+    );
+    await send(
+      'e2e-a/commands/ack',
+      JSON.stringify({ command_id: '999999-1', seq: 9, status: 'executed' }),
+    );
 
     await waitFor('the bad payloads to be counted', 30_000, async () => {
       return (
         (await count('mission_status:not_json')) >= before.notJson + 1 &&
         (await count('mission_status:wrong_shape')) >= before.wrongShape + 1 &&
         (await count('events:unknown_uav')) >= before.unknownUav + 1 &&
-        (await count('telemetry:not_json')) >= before.telemetry + 1
+        (await count('telemetry:not_json')) >= before.telemetry + 1 &&
+        (await count('mission_status:unknown_mission')) >= before.notItsMission + 1 &&
+        (await count('commands/ack:unknown_command')) >= before.unknownCommand + 1
       );
     });
     for (const node of survivors) {
