@@ -77,6 +77,14 @@ class WsClient {
   }
 }
 
+/** One series of a metric in the node's Prometheus text, 0 when absent. */
+async function metric(node: NodeProcess, name: string, labels = ''): Promise<number> {
+  const response = await fetch(`${node.url}/metrics`);
+  assert.equal(response.status, 200);
+  const line = (await response.text()).split('\n').find((l) => l.startsWith(`${name}${labels} `));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
 async function ok(answer: Promise<HttpAnswer<Json>>, status = 200): Promise<Json> {
   const got = await answer;
   assert.equal(got.status, status, show(got));
@@ -313,9 +321,13 @@ describe('live events on a three-node cluster', { timeout: 240_000 }, () => {
     slow.pause();
     // Large events (100 long UAV ids each) fill the socket buffers quickly.
     const uavList = Array.from({ length: 100 }, (_, i) => `slow-uav-${'x'.repeat(100)}-${i}`);
+    const cutOffs = (): Promise<number> =>
+      metric(a, 'falconmind_event_streams_cut_off_total', '{reason="slow_consumer"}');
+    const cutOffsBefore = await cutOffs();
+    let cut = false;
     let created = 0;
     const writer = async (worker: number): Promise<void> => {
-      for (let i = worker; i < 800 && !slow.isEnded; i += 16) {
+      for (let i = worker; i < 1200 && !cut; i += 16) {
         const body = missionBody(`slow-${i}`, uavList[0], {
           mission_type: 'MULTI_UAV',
           uav_list: uavList,
@@ -324,7 +336,14 @@ describe('live events on a three-node cluster', { timeout: 240_000 }, () => {
         created++;
       }
     };
-    await Promise.all(Array.from({ length: 16 }, (_, worker) => writer(worker)));
+    const watcher = async (): Promise<void> => {
+      while (!cut && created < 1200) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        cut = (await cutOffs()) > cutOffsBefore;
+      }
+    };
+    await Promise.all([watcher(), ...Array.from({ length: 16 }, (_, worker) => writer(worker))]);
+    assert.ok(cut, `the node counted the cut-off (after ${created} missions)`);
     slow.resume();
     await Promise.race([
       slow.ended,

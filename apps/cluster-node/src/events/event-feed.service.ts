@@ -17,7 +17,7 @@ import { CLUSTER_RUNTIME, NODE_DATA_SOURCE, NODE_LOGGER } from '../cluster/clust
 import { NodeLogger } from '../node-logger';
 import { TELEMETRY_FEED, TelemetryFeed } from '../telemetry/telemetry.tokens';
 import { EncodedEvent, EncodedTelemetry, EventSink } from './event-sink';
-import { EVENT_STREAM_LIMITS } from './event-stream-limits';
+import { EVENT_STREAM_LIMITS, StreamCloseReason } from './event-stream-limits';
 import type { EventStreamRequest } from './event-stream-request';
 import { EventSubscriber } from './event-subscriber';
 
@@ -45,6 +45,8 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
   private stopTelemetry: (() => void) | undefined;
   /** Events handed out since start (each counted once, whatever the number of subscribers). */
   eventsFannedOut = 0;
+  /** Streams the node closed since start, by reason. */
+  readonly cutOffs: Record<StreamCloseReason, number> = { slow_consumer: 0, shutting_down: 0 };
 
   constructor(
     @Inject(CLUSTER_RUNTIME) private readonly runtime: ClusterNodeRuntime,
@@ -103,6 +105,7 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
     const subscriber = new EventSubscriber(request, sink, live);
     this.subscribers.add(subscriber);
     sink.onClosed(() => {
+      if (subscriber.cutOffReason) this.cutOffs[subscriber.cutOffReason]++;
       this.subscribers.delete(subscriber);
       this.updateTelemetrySubscription();
     });

@@ -21,6 +21,8 @@ export class EventSubscriber {
   /** Live events that arrived during the replay, in order. */
   private pending: EncodedEvent[] = [];
   private closed = false;
+  /** Why the node closed this stream, when it did (not when the client left). */
+  cutOffReason: StreamCloseReason | undefined;
 
   constructor(
     readonly request: EventStreamRequest,
@@ -101,6 +103,7 @@ export class EventSubscriber {
       this.position.position === Number.MAX_SAFE_INTEGER
         ? String(this.position.index)
         : fleetEventId(this.position.index, this.position.position);
+    this.cutOffReason = reason;
     this.sink.close(reason, message, last);
     this.closed = true;
     this.pending = [];
