@@ -180,6 +180,12 @@ export class UplinkHandler {
   private async ack(topic: string, uavId: string, message: Record<string, unknown>): Promise<void> {
     const parsed = parseCommandAck(message, uavId);
     if (!parsed.ok) return this.wrongShape(topic, 'commands/ack', parsed.problems);
+    // A repeat acknowledgement of a command this node already knows acknowledged costs no entry.
+    const known = await this.dataSource.query<Array<{ state: string }>>(
+      'SELECT state FROM uav_commands WHERE command_id = $1 AND uav_id = $2',
+      [parsed.value.command_id, uavId],
+    );
+    if (known[0]?.state === 'ACKED') return;
     const outcome = await this.proposer.propose({
       type: 'AckUavCommand',
       command_id: parsed.value.command_id,
