@@ -4,6 +4,8 @@ import {
   COMMAND_ACTIONS,
   CommandAck,
   CommandAction,
+  CommandKind,
+  COMMAND_KINDS,
   EVENT_SEVERITIES,
   EventSeverity,
   kindOfAction,
@@ -138,7 +140,7 @@ export function parseUavCommand(message: Json, topicUav?: string): Parsed<UavCom
   const seq = c.positiveInteger('seq', 1);
   const term = c.positiveInteger('term', 1);
   const action = c.oneOf<CommandAction>('action', COMMAND_ACTIONS);
-  const kind = c.oneOf('kind', ['mission', 'command'] as const);
+  const kind = c.oneOf<CommandKind>('kind', COMMAND_KINDS);
   if ((COMMAND_ACTIONS as readonly string[]).includes(action) && kind !== undefined) {
     if (kind !== kindOfAction(action))
       c.custom('kind', `must be ${kindOfAction(action)} for ${action}`);
