@@ -46,7 +46,11 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
   /** Events handed out since start (each counted once, whatever the number of subscribers). */
   eventsFannedOut = 0;
   /** Streams the node closed since start, by reason. */
-  readonly cutOffs: Record<StreamCloseReason, number> = { slow_consumer: 0, shutting_down: 0 };
+  readonly cutOffs: Record<StreamCloseReason, number> = {
+    slow_consumer: 0,
+    shutting_down: 0,
+    replay_failed: 0,
+  };
 
   constructor(
     @Inject(CLUSTER_RUNTIME) private readonly runtime: ClusterNodeRuntime,
@@ -129,7 +133,7 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
       subscriber.finishReplay();
     } catch (error) {
       this.logger.warn('could not replay events to a subscriber', { error: String(error) });
-      subscriber.cutOff('shutting_down', 'the replay failed; reconnect with your last event id');
+      subscriber.cutOff('replay_failed', 'the replay failed; reconnect with your last event id');
     }
   }
 

@@ -22,10 +22,11 @@ export const EVENT_STREAM_LIMITS = {
 } as const;
 
 /** Why the node closed a stream (the `reason` of the last SSE `error` event or WebSocket close). */
-export type StreamCloseReason = 'slow_consumer' | 'shutting_down';
+export type StreamCloseReason = 'slow_consumer' | 'shutting_down' | 'replay_failed';
 
 /** WebSocket close codes of the application range (4000-4999). */
 export const WS_CLOSE_CODES: Record<StreamCloseReason, number> = {
   slow_consumer: 4008,
   shutting_down: 1001,
+  replay_failed: 1011,
 };

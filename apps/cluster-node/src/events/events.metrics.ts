@@ -23,7 +23,7 @@ export class EventsMetrics {
     });
     metrics.counter({
       name: 'falconmind_event_streams_cut_off_total',
-      help: 'Live event streams the node closed, by reason (slow_consumer, shutting_down)',
+      help: 'Live event streams the node closed, by reason (slow_consumer, shutting_down, replay_failed)',
       labelNames: ['reason'],
       collect() {
         this.reset();
