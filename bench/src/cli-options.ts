@@ -31,6 +31,8 @@ export interface BenchOptions {
   readonly outDir: string;
   /** Writes made while a follower is down in the catch-up workload (default by mode). */
   readonly catchUpWrites: number | undefined;
+  /** Run the nodes as `npm start` does (compiled in-process) rather than compiled beforehand. */
+  readonly fromSource: boolean;
   readonly help: boolean;
 }
 
@@ -50,6 +52,9 @@ Options:
   --catch-up-writes N  writes made while a follower is down
                        (default 100000, 1000 with --quick)
   --out DIR            where the results go (default bench/results)
+  --from-source        run the nodes as npm start does (TypeScript compiled in
+                       each process); by default they are compiled first with
+                       tsc into dist/bench-node and run as a deployment runs them
   -h, --help           print this help
 
 Writes <out>/<UTC date>-<commit>.json and a Markdown table beside it (.md).
@@ -82,6 +87,7 @@ export function parseOptions(argv: readonly string[], defaultOutDir: string): Be
   let only: readonly WorkloadId[] = WORKLOAD_IDS;
   let outDir = defaultOutDir;
   let catchUpWrites: number | undefined;
+  let fromSource = false;
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
@@ -96,6 +102,9 @@ export function parseOptions(argv: readonly string[], defaultOutDir: string): Be
         break;
       case '--no-etcd':
         etcd = false;
+        break;
+      case '--from-source':
+        fromSource = true;
         break;
       case '--only':
         only = parseWorkloads(value());
@@ -118,5 +127,5 @@ export function parseOptions(argv: readonly string[], defaultOutDir: string): Be
         throw new UsageError(`unknown option "${argv[i]}"`);
     }
   }
-  return { quick, etcd, only, outDir, catchUpWrites, help };
+  return { quick, etcd, only, outDir, catchUpWrites, fromSource, help };
 }

@@ -10,6 +10,7 @@ import { checkTargets } from './report/targets';
 import { currentCommit } from './report/results-file';
 import { EtcdSystem } from './systems/etcd-system';
 import { FalconMindCluster } from './systems/falconmind-cluster';
+import { compileNode, SOURCE_ENTRY } from './systems/node-entry';
 import { SYSTEM_TITLES, SystemUnderTest } from './systems/system-under-test';
 import { prepareData } from './workloads/prepare-data';
 import { WORKLOADS } from './workloads/workload-catalog';
@@ -36,11 +37,14 @@ export async function runBench(
     `${options.quick ? 'quick' : 'full'} run of ${options.only.join(', ')} on FalconMind${options.etcd ? ' and etcd' : ''}`,
   );
   const generator = await LoadGenerator.start();
+  if (!options.fromSource) logProgress('compiling the node (tsc), as a deployment runs it');
+  const entry = options.fromSource ? SOURCE_ENTRY : await compileNode();
+  logProgress(`FalconMind nodes run ${entry.description}`);
   logProgress(
     `starting ${CLUSTER_SIZE} FalconMind nodes${options.etcd ? ` and ${CLUSTER_SIZE} etcd members` : ''}`,
   );
   const systems: SystemUnderTest[] = await Promise.all([
-    FalconMindCluster.start(CLUSTER_SIZE),
+    FalconMindCluster.start(CLUSTER_SIZE, entry),
     ...(options.etcd ? [EtcdSystem.start(CLUSTER_SIZE)] : []),
   ]);
   const uavIds = Array.from({ length: plan.uavPool }, (_, i) => `${runTag}-uav-${i}`);

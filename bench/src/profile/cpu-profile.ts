@@ -12,6 +12,8 @@ export interface CpuProfile {
   readonly startTime: number;
   readonly endTime: number;
   readonly samples?: readonly number[];
+  /** Microseconds from the previous sample (the first: from startTime), one per sample. */
+  readonly timeDeltas?: readonly number[];
 }
 
 export interface ProfileShare {
@@ -52,17 +54,46 @@ function shares(totals: Map<string, number>, busyMs: number, limit: number): Pro
     }));
 }
 
-/** Self time per function and per area, from sample counts (hitCount × the mean sampling interval). */
-export function summarizeProfile(profile: CpuProfile, limit = 25): ProfileSummary {
-  const sampledMs = (profile.endTime - profile.startTime) / 1000;
-  const totalHits = profile.nodes.reduce((sum, node) => sum + (node.hitCount ?? 0), 0);
+/**
+ * Hits per node id among the samples taken in the last `lastMs` of the profile: the workload, not
+ * the start-up (module loading and compiling dominate a whole short run).
+ */
+function hitsInLast(
+  profile: CpuProfile,
+  lastMs: number,
+): { hits: Map<number, number>; ms: number } {
+  const hits = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  const from = profile.endTime - lastMs * 1000;
+  let at = profile.startTime;
+  let first: number | undefined;
+  for (let i = 0; i < samples.length; i++) {
+    at += deltas[i] ?? 0;
+    if (at < from) continue;
+    first ??= at;
+    hits.set(samples[i], (hits.get(samples[i]) ?? 0) + 1);
+  }
+  return { hits, ms: first === undefined ? 0 : (profile.endTime - first) / 1000 };
+}
+
+/**
+ * Self time per function and per area, from sample counts (hits × the mean sampling interval); with
+ * `lastMs`, of the samples in the last `lastMs` only.
+ */
+export function summarizeProfile(profile: CpuProfile, limit = 25, lastMs?: number): ProfileSummary {
+  const window = lastMs === undefined ? undefined : hitsInLast(profile, lastMs);
+  const hitsOf = (node: CpuProfile['nodes'][number]): number =>
+    window ? (window.hits.get(node.id) ?? 0) : (node.hitCount ?? 0);
+  const sampledMs = window ? window.ms : (profile.endTime - profile.startTime) / 1000;
+  const totalHits = profile.nodes.reduce((sum, node) => sum + hitsOf(node), 0);
   const msPerHit = totalHits === 0 ? 0 : sampledMs / totalHits;
   const frames = new Map<string, number>();
   const areas = new Map<string, number>();
   let busyMs = 0;
   for (const node of profile.nodes) {
     const { functionName, url, lineNumber } = node.callFrame;
-    const selfMs = (node.hitCount ?? 0) * msPerHit;
+    const selfMs = hitsOf(node) * msPerHit;
     if (selfMs === 0 || functionName === '(idle)') continue;
     busyMs += selfMs;
     const where =

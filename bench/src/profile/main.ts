@@ -6,10 +6,22 @@
 import { readFile } from 'node:fs/promises';
 import { CpuProfile, ProfileShare, summarizeProfile } from './cpu-profile';
 
-const USAGE = `Usage: node --require @swc-node/register bench/src/profile/main.ts [--top N] FILE.cpuprofile
+const USAGE = `Usage: node --require @swc-node/register bench/src/profile/main.ts [--top N] [--last-ms N] FILE.cpuprofile
 
 Prints the busiest functions (self time) and areas of a V8 CPU profile as
-Markdown tables. --top N sets how many rows (default 25).`;
+Markdown tables. --top N sets how many rows (default 25). --last-ms N counts
+only the samples of the last N ms before the profile ended (a node writes its
+profile when it stops, right after the last workload): the workload without
+the start-up.`;
+
+/** Removes `--name N` from args; the positive integer N, undefined if absent, NaN if bad. */
+function takeCount(args: string[], name: string): number | undefined {
+  const at = args.indexOf(name);
+  if (at < 0) return undefined;
+  const value = Number(args[at + 1]);
+  args.splice(at, 2);
+  return Number.isInteger(value) && value >= 1 ? value : Number.NaN;
+}
 
 function rows(title: string, shares: readonly ProfileShare[]): string {
   const lines = [`| ${title} | self ms | % of busy |`, '| --- | ---: | ---: |'];
@@ -24,18 +36,19 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return args.length === 0 ? 2 : 0;
   }
-  let top = 25;
-  const topAt = args.indexOf('--top');
-  if (topAt >= 0) {
-    top = Number(args[topAt + 1]);
-    args.splice(topAt, 2);
-    if (!Number.isInteger(top) || top < 1) {
-      process.stderr.write(`--top needs a positive integer\n\n${USAGE}\n`);
+  const top = takeCount(args, '--top') ?? 25;
+  const lastMs = takeCount(args, '--last-ms');
+  for (const [name, value] of [
+    ['--top', top],
+    ['--last-ms', lastMs],
+  ] as const) {
+    if (value !== undefined && Number.isNaN(value)) {
+      process.stderr.write(`${name} needs a positive integer\n\n${USAGE}\n`);
       return 2;
     }
   }
   const profile = JSON.parse(await readFile(args[0], 'utf8')) as CpuProfile;
-  const summary = summarizeProfile(profile, top);
+  const summary = summarizeProfile(profile, top, lastMs);
   process.stdout.write(
     `${summary.sampledMs} ms sampled, ${summary.busyMs} ms busy (${Math.round((summary.busyMs / Math.max(1, summary.sampledMs)) * 100)} %)\n\n` +
       `${rows('area', summary.byArea)}\n\n${rows('function', summary.topFrames)}\n`,

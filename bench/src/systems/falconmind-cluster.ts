@@ -16,6 +16,7 @@ import {
 import { FalconMindNode } from './falconmind-node';
 import { freePortPair } from './loopback-ports';
 import { MemberProgress, SystemUnderTest } from './system-under-test';
+import { NodeEntry } from './node-entry';
 
 /** The parts of GET /cluster/info the benchmark reads. */
 interface ClusterInfo {
@@ -47,6 +48,7 @@ export class FalconMindCluster implements SystemUnderTest {
 
   static async start(
     size: number,
+    entry: NodeEntry,
     extraEnv: Record<string, string> = {},
   ): Promise<FalconMindCluster> {
     const nodes: FalconMindNode[] = [];
@@ -68,6 +70,7 @@ export class FalconMindCluster implements SystemUnderTest {
         httpPort: await freePortPair(),
         databaseUrl: database.url,
         dataDir,
+        entry,
         peers: nodes.map((peer) => ({
           node_id: peer.spec.nodeId,
           address: '127.0.0.1',

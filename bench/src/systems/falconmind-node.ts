@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { sleep } from '../clock';
 import { benchMqttEnv } from './bench-mqtt';
+import { NodeEntry } from './node-entry';
 
 const REPOSITORY_ROOT = path.resolve(__dirname, '..', '..', '..');
 const KEPT_LINES = 60;
@@ -15,6 +16,8 @@ export interface FalconMindNodeSpec {
   readonly dataDir: string;
   /** The members started before this one (a fresh node joins through them). */
   readonly peers: ReadonlyArray<{ node_id: string; address: string; port: number }>;
+  /** Compiled, or from source. */
+  readonly entry: NodeEntry;
 }
 
 /** One cluster-node process of ours, started, killed and restarted on the same database. */
@@ -67,11 +70,11 @@ export class FalconMindNode {
       ...(this.spec.peers.length > 0 ? { PEER_NODES: JSON.stringify(this.spec.peers) } : {}),
       ...this.extraEnv,
     };
-    const child = spawn(
-      process.execPath,
-      [...nodeFlags(), '--require', '@swc-node/register', 'apps/cluster-node/src/main.ts'],
-      { cwd: REPOSITORY_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, [...nodeFlags(), ...this.spec.entry.args], {
+      cwd: REPOSITORY_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     const keep = (chunk: Buffer): void => {
       this.output.push(
