@@ -10,7 +10,11 @@ import {
   registerUav,
 } from '../testing/fleet-test-kit';
 import type { UavEventData } from './fleet-event';
-import { FLEET_EVENT_RETENTION_ENTRIES, readFleetEvents } from './fleet-event-log';
+import {
+  FLEET_EVENT_PRUNE_INTERVAL,
+  FLEET_EVENT_RETENTION_ENTRIES,
+  readFleetEvents,
+} from './fleet-event-log';
 
 /** Events recorded by the real apply path on PostgreSQL, read back for replay, and pruned. */
 
@@ -119,26 +123,25 @@ describe('fleet_events', () => {
     assert.deepEqual(afterWholeIndex, all.slice(1));
   });
 
-  it('prunes events older than the retention window, by log index, when an entry records events', async () => {
+  it('prunes events older than the retention window, by log index, every prune interval', async () => {
     const db = node.database.dataSource;
-    const before = await readFleetEvents(db, START, 1000);
-    const last = before[before.length - 1].index;
-    // An entry far ahead: everything at or below its index minus the window goes.
-    const far = last + FLEET_EVENT_RETENTION_ENTRIES;
-    await db.transaction((manager) => applyFleetCommand(manager, registerUav('far-uav'), far));
-    const afterPrune = await readFleetEvents(db, START, 1000);
-    assert.deepEqual(
-      afterPrune.map((e) => e.id),
-      [`${far}-0`],
-      'only the new entry is left: the older ones are all at or below the cut-off',
-    );
-    // One index less far would have kept the last one.
-    await db.transaction((manager) =>
-      applyFleetCommand(manager, registerUav('far-uav-2'), far + FLEET_EVENT_RETENTION_ENTRIES - 1),
-    );
-    assert.deepEqual(
-      (await readFleetEvents(db, START, 1000)).map((e) => e.index),
-      [far, far + FLEET_EVENT_RETENTION_ENTRIES - 1],
-    );
+    const R = FLEET_EVENT_RETENTION_ENTRIES;
+    const I = FLEET_EVENT_PRUNE_INTERVAL;
+    const apply = (uavId: string, index: number) =>
+      db.transaction((manager) => applyFleetCommand(manager, registerUav(uavId), index));
+    const indexes = async () => (await readFleetEvents(db, START, 1000)).map((e) => e.index);
+    const before = await indexes();
+    const last = before[before.length - 1];
+    // The first multiple of the interval at which everything so far is out of the window.
+    const a = Math.ceil((last + R) / I) * I;
+
+    await apply('far-1', a - 1); // not a pruning index: nothing goes
+    assert.deepEqual(await indexes(), [...before, a - 1]);
+    await apply('far-2', a); // prunes up to a - R >= last
+    assert.deepEqual(await indexes(), [a - 1, a]);
+
+    await apply('far-3', a + 1);
+    await apply('far-4', a + R); // prunes up to a: a + 1 stays
+    assert.deepEqual(await indexes(), [a + 1, a + R]);
   });
 });

@@ -21,23 +21,39 @@ export const FLEET_EVENT_RETENTION_ENTRIES = 100_000;
 export const FLEET_EVENT_PAGE_MAX = 1000;
 
 /**
- * Stores the events of the entry at `index`, inside the batch's transaction: one statement, which
- * also prunes what fell out of the retention window. An entry without events writes nothing.
+ * Old events are pruned at log indexes that are multiples of this: one DELETE per this many
+ * entries, instead of one per entry (the write path pays for every statement).
+ */
+export const FLEET_EVENT_PRUNE_INTERVAL = 1000;
+
+/**
+ * Stores the events of the entry at `index`, inside the batch's transaction: one INSERT, none for
+ * an entry without events. At every FLEET_EVENT_PRUNE_INTERVAL-th index it also deletes the events
+ * that fell out of the retention window; the rule depends only on the index, so every node prunes
+ * the same rows at the same entry.
  */
 export async function recordFleetEvents(
   db: EntityManager,
   index: number,
   events: readonly FleetEventDraft[],
 ): Promise<void> {
-  if (events.length === 0) return;
-  const rows = events.map((event, position) => ({ position, type: event.type, data: event.data }));
-  await db.query(
-    `WITH pruned AS (DELETE FROM fleet_events WHERE log_index <= $1)
-     INSERT INTO fleet_events (log_index, position, type, data)
-     SELECT $2, e.position, e.type, e.data
-     FROM json_to_recordset($3::json) AS e(position integer, type text, data json)`,
-    [index - FLEET_EVENT_RETENTION_ENTRIES, index, JSON.stringify(rows)],
-  );
+  if (events.length > 0) {
+    const rows: string[] = [];
+    const params: unknown[] = [index];
+    events.forEach((event, position) => {
+      params.push(event.type, JSON.stringify(event.data));
+      rows.push(`($1, ${position}, $${params.length - 1}, $${params.length}::json)`);
+    });
+    await db.query(
+      `INSERT INTO fleet_events (log_index, position, type, data) VALUES ${rows.join(', ')}`,
+      params,
+    );
+  }
+  if (index % FLEET_EVENT_PRUNE_INTERVAL === 0) {
+    await db.query('DELETE FROM fleet_events WHERE log_index <= $1', [
+      index - FLEET_EVENT_RETENTION_ENTRIES,
+    ]);
+  }
 }
 
 interface FleetEventRow {

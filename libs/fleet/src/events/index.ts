@@ -19,6 +19,7 @@ export type {
 } from './fleet-event';
 export {
   FLEET_EVENT_PAGE_MAX,
+  FLEET_EVENT_PRUNE_INTERVAL,
   FLEET_EVENT_RETENTION_ENTRIES,
   readFleetEvents,
   recordFleetEvents,
