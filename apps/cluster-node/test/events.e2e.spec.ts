@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import {
@@ -77,6 +78,32 @@ class WsClient {
   }
 }
 
+/**
+ * Sends a raw upgrade request and gives what the node answered once it closed the connection;
+ * rejects if the node leaves it open (10 s is far beyond the node's own handling).
+ */
+function rawUpgrade(node: NodeProcess, target: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(node.spec.httpPort, '127.0.0.1');
+    let answer = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`the node left the connection for ${target} open; it sent ${answer}`));
+    }, 10_000);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    socket.write(
+      `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+  });
+}
+
 /** One series of a metric in the node's Prometheus text, 0 when absent. */
 async function metric(node: NodeProcess, name: string, labels = ''): Promise<number> {
   const response = await fetch(`${node.url}/metrics`);
@@ -134,6 +161,15 @@ describe('live events on a three-node cluster', { timeout: 240_000 }, () => {
       assert.match(error.body, /"field":"types"/);
       return true;
     });
+  });
+
+  it('answers an upgrade whose request target is not a URL with a 400, and stays up', async () => {
+    const [a] = nodes;
+    const answer = await rawUpgrade(a, '//x:99999/ws');
+    assert.match(answer, /^HTTP\/1\.1 400 /, answer);
+    assert.match(answer, /"field":"url"/);
+    assert.ok(a.running, 'the node is still running');
+    assert.equal((await call<Json>(a, 'GET', '/health/live')).status, 200);
   });
 
   it('documents /events in the OpenAPI document', async () => {

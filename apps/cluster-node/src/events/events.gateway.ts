@@ -10,6 +10,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { WebSocketServer } from 'ws';
 import { NODE_LOGGER } from '../cluster/cluster.tokens';
+import { ApiError } from '../common/api-error';
 import { NodeLogger } from '../node-logger';
 import { EventFeed } from './event-feed.service';
 import { admitEventStream } from './event-stream-admission';
@@ -54,9 +55,9 @@ export class EventsWebSocketGateway implements OnApplicationBootstrap, OnModuleD
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(request.url ?? '/', 'http://node');
-    if (url.pathname !== EVENTS_WS_PATH) return;
     try {
+      const url = requestUrl(request);
+      if (url.pathname !== EVENTS_WS_PATH) return;
       const query: Record<string, unknown> = {};
       for (const key of new Set(url.searchParams.keys())) {
         const values = url.searchParams.getAll(key);
@@ -75,6 +76,18 @@ export class EventsWebSocketGateway implements OnApplicationBootstrap, OnModuleD
   }
 }
 
+/**
+ * The request's URL. Any request line reaches this listener (`GET //x:99999/ws` is not a URL), and
+ * an exception thrown from an 'upgrade' listener would end the process: it becomes a 400.
+ */
+function requestUrl(request: IncomingMessage): URL {
+  try {
+    return new URL(request.url ?? '/', 'http://node');
+  } catch {
+    throw ApiError.badRequest([{ field: 'url', reason: 'the request target is not a valid path' }]);
+  }
+}
+
 /** Answers a refused upgrade with the API's JSON error body, as any other request would get. */
 function refuseUpgrade(socket: Duplex, error: unknown, logger: NodeLogger): void {
   let status = 500;
@@ -86,11 +99,14 @@ function refuseUpgrade(socket: Duplex, error: unknown, logger: NodeLogger): void
     logger.warn('a WebSocket upgrade failed', { error: String(error) });
   }
   const text = JSON.stringify(body);
+  // The socket is ours once the upgrade reached us: it is destroyed, not left to the client.
+  socket.on('error', () => socket.destroy());
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
       'Content-Type: application/json; charset=utf-8\r\n' +
       `Content-Length: ${Buffer.byteLength(text)}\r\n` +
       'Connection: close\r\n\r\n' +
       text,
+    () => socket.destroy(),
   );
 }
