@@ -172,6 +172,12 @@ describe('live events on a three-node cluster', { timeout: 240_000 }, () => {
     assert.equal((await call<Json>(a, 'GET', '/health/live')).status, 200);
   });
 
+  it('answers an upgrade on a path other than /ws with a 404 and closes the connection', async () => {
+    const answer = await rawUpgrade(nodes[0], '/not-ws');
+    assert.match(answer, /^HTTP\/1\.1 404 /, answer);
+    assert.match(answer, /"field":"path"/);
+  });
+
   it('documents /events in the OpenAPI document', async () => {
     const answer = await call<{ paths: Record<string, { get?: Json }> }>(
       nodes[0],

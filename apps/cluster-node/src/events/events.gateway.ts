@@ -2,6 +2,7 @@ import { IncomingMessage, Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   HttpException,
+  HttpStatus,
   Inject,
   Injectable,
   OnApplicationBootstrap,
@@ -57,7 +58,12 @@ export class EventsWebSocketGateway implements OnApplicationBootstrap, OnModuleD
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
       const url = requestUrl(request);
-      if (url.pathname !== EVENTS_WS_PATH) return;
+      if (url.pathname !== EVENTS_WS_PATH) {
+        // This is the server's only upgrade listener: a socket it leaves alone is never closed.
+        throw new ApiError(HttpStatus.NOT_FOUND, `no WebSocket at ${url.pathname}`, [
+          { field: 'path', reason: `the WebSocket stream is at ${EVENTS_WS_PATH}` },
+        ]);
+      }
       const query: Record<string, unknown> = {};
       for (const key of new Set(url.searchParams.keys())) {
         const values = url.searchParams.getAll(key);
