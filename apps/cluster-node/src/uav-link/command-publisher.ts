@@ -80,8 +80,15 @@ export class CommandPublisher implements OnApplicationShutdown {
     return this.runtime.driver.running && this.runtime.driver.status().role === 'leader';
   }
 
-  private async poll(): Promise<void> {
+  /** One look at the outbox (the interval calls it; a test may call it directly). */
+  async poll(): Promise<void> {
     if (this.polling || !this.leading) return;
+    // The node's stop halts the driver before the app closes: the core still says leader then, but
+    // nothing may leave a stopping node.
+    if (!this.isLeader()) {
+      this.stepDown();
+      return;
+    }
     this.polling = true;
     try {
       const heads = await pendingUavCommandHeads(this.dataSource);
@@ -100,12 +107,13 @@ export class CommandPublisher implements OnApplicationShutdown {
 
   /** Publishes one send, stamped with the term this node leads in. */
   private send(head: UavCommandRow): void {
-    // Checked right before publishing: a deposed leader's term must never leave this node anew.
-    const status = this.runtime.driver.status();
-    if (status.role !== 'leader') {
+    // Checked right before publishing: a deposed (or stopping) leader's term must never leave this
+    // node anew.
+    if (!this.isLeader()) {
       this.stepDown();
       return;
     }
+    const status = this.runtime.driver.status();
     const command = toWire(head, status.term);
     const channel = command.kind === 'mission' ? 'missions' : 'commands';
     this.counters.commandSent(head.action);
