@@ -121,6 +121,10 @@ describe('loadNodeConfig: one line per bad variable', () => {
       'config: TELEMETRY_WINDOW="0" is invalid: expected an integer number of samples per UAV in 1..10000',
     ],
     [
+      { TELEMETRY_WINDOW: '500', TELEMETRY_MAX_SAMPLES: '499' },
+      'config: TELEMETRY_MAX_SAMPLES="499" is invalid: expected an integer number of samples, all UAVs together, in 500..100000000 (at least TELEMETRY_WINDOW)',
+    ],
+    [
       { UAV_SYNC_INTERVAL_MS: '10' },
       'config: UAV_SYNC_INTERVAL_MS="10" is invalid: expected an integer number of milliseconds in 50..600000',
     ],
@@ -187,6 +191,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       uavSyncIntervalMs: 1000,
       uavOfflineAfterS: 60,
       telemetryWindow: 120,
+      telemetryMaxSamples: 1_000_000,
       mqtt: undefined,
       logLevel: 'info',
       plantedBug: undefined,
@@ -221,6 +226,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       UAV_SYNC_INTERVAL_MS: '250',
       UAV_OFFLINE_AFTER_S: '5',
       TELEMETRY_WINDOW: '30',
+      TELEMETRY_MAX_SAMPLES: '40000',
       LOG_LEVEL: 'DEBUG',
     });
     assert.deepEqual(config, {
@@ -245,6 +251,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       uavSyncIntervalMs: 250,
       uavOfflineAfterS: 5,
       telemetryWindow: 30,
+      telemetryMaxSamples: 40_000,
       mqtt: undefined,
       logLevel: 'debug',
       plantedBug: undefined,

@@ -269,6 +269,13 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     NODE_CONFIG_DEFAULTS.telemetryWindow,
     'an integer number of samples per UAV in 1..10000',
   );
+  const telemetryMaxSamples = integer(
+    'TELEMETRY_MAX_SAMPLES',
+    telemetryWindow ?? 1,
+    100_000_000,
+    NODE_CONFIG_DEFAULTS.telemetryMaxSamples,
+    `an integer number of samples, all UAVs together, in ${telemetryWindow ?? 1}..100000000 (at least TELEMETRY_WINDOW)`,
+  );
 
   const mqtt = parseMqttConfig(text, report);
 
@@ -308,6 +315,7 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     uavSyncIntervalMs: uavSyncIntervalMs!,
     uavOfflineAfterS: uavOfflineAfterS!,
     telemetryWindow: telemetryWindow!,
+    telemetryMaxSamples: telemetryMaxSamples!,
     mqtt,
     logLevel,
     plantedBug,

@@ -113,6 +113,12 @@ export interface NodeConfig {
    * latest is kept besides). 1..10000; default 120.
    */
   readonly telemetryWindow: number;
+  /**
+   * From `TELEMETRY_MAX_SAMPLES`: telemetry samples this node keeps in memory at most, all UAVs
+   * together (the UAVs heard from least recently are forgotten beyond it), so that memory is bounded
+   * whatever the number of UAV ids. At least `TELEMETRY_WINDOW`, at most 100,000,000; default 1,000,000.
+   */
+  readonly telemetryMaxSamples: number;
   /** The UAV link's MQTT broker (`MQTT_URL`, `MQTT_TOPIC_ROOT`); undefined: no UAV link. */
   readonly mqtt: MqttConfig | undefined;
   /** From `LOG_LEVEL`: `debug`, `info`, `warn` or `error` (any case). Default `info`. */
@@ -137,5 +143,6 @@ export const NODE_CONFIG_DEFAULTS = {
   uavSyncIntervalMs: 1_000,
   uavOfflineAfterS: 60,
   telemetryWindow: 120,
+  telemetryMaxSamples: 1_000_000,
   logLevel: 'info',
 } as const satisfies Partial<NodeConfig>;

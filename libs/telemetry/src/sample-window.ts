@@ -14,10 +14,12 @@ export type WindowInsert =
 /**
  * One UAV's recent samples, ordered by `timestamp_ns`, in a ring buffer of fixed capacity: memory
  * stays bounded whatever the rate. In-order samples (the usual case) cost O(1); one that arrives
- * out of order is moved into its place, shifting the newer ones.
+ * out of order is moved into its place, shifting the newer ones. The buffer grows with the samples
+ * up to its capacity, so that a UAV heard from a few times costs a few slots, not a whole window.
  */
 export class SampleWindow {
-  private readonly slots: Array<TelemetrySample | undefined>;
+  /** Grows up to `capacity`; until it is full, `head` stays 0 and slots are filled in order. */
+  private readonly slots: Array<TelemetrySample | undefined> = [];
   /** The slot of the oldest sample. */
   private head = 0;
   private count = 0;
@@ -26,7 +28,6 @@ export class SampleWindow {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`a sample window holds at least one sample, got ${capacity}`);
     }
-    this.slots = new Array<TelemetrySample | undefined>(capacity);
   }
 
   get size(): number {

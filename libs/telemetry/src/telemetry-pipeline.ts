@@ -28,6 +28,8 @@ export interface TelemetryPipelineOptions {
   /** Valid samples waiting to be stored at most; beyond it the oldest are shed. */
   readonly queueCapacity: number;
   readonly maxUavs?: number;
+  /** Samples kept at most, all UAVs together (see TelemetryStoreOptions.maxSamples). */
+  readonly maxSamples?: number;
   /** How far ahead of the node's clock a sample may be stamped (see validateSample). */
   readonly maxFutureSkewNs?: bigint;
 }
@@ -47,7 +49,11 @@ export class TelemetryPipeline {
   private readonly counts = { accepted: zero(), rejected: zero(), shed: zero(), stale: zero() };
 
   constructor(private readonly options: TelemetryPipelineOptions) {
-    this.store = new TelemetryStore({ windowSize: options.windowSize, maxUavs: options.maxUavs });
+    this.store = new TelemetryStore({
+      windowSize: options.windowSize,
+      maxUavs: options.maxUavs,
+      maxSamples: options.maxSamples,
+    });
     this.queue = new SheddingQueue(options.queueCapacity);
   }
 

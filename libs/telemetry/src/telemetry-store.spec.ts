@@ -110,4 +110,41 @@ describe('telemetry store', () => {
     assert.equal(store.latest('a')?.timestamp_ns, 2n);
     assert.equal(store.evictedUavs, 1);
   });
+
+  it('holds at most maxSamples samples, all UAVs together, forgetting the least recent UAVs', () => {
+    const store = new TelemetryStore({ windowSize: 4, maxUavs: 1_000, maxSamples: 10 });
+    for (let ts = 1; ts <= 4; ts++) store.record(at(ts, 'a'));
+    for (let ts = 1; ts <= 4; ts++) store.record(at(ts, 'b'));
+    assert.equal(store.sampleCount, 8);
+    // Ids that never repeat: each costs a sample, and the total stays within the bound.
+    for (let n = 0; n < 500; n++) {
+      store.record(at(1, `stray-${n}`));
+      assert.ok(store.sampleCount <= 10, `${store.sampleCount} samples held after stray ${n}`);
+    }
+    assert.equal(store.latest('a'), undefined);
+    assert.equal(store.latest('b'), undefined);
+    assert.equal(store.latest('stray-499')?.timestamp_ns, 1n);
+    assert.equal(store.sampleCount, 10);
+    assert.equal(store.uavCount, 10);
+  });
+
+  it('never forgets the UAV it is storing a sample of, and counts what it forgets', () => {
+    const store = new TelemetryStore({ windowSize: 3, maxSamples: 4 });
+    store.record(at(1, 'a'));
+    for (let ts = 1; ts <= 5; ts++) store.record(at(ts, 'b'));
+    assert.deepEqual(stamps(store.window('b')), [3, 4, 5]);
+    assert.equal(store.latest('a')?.timestamp_ns, 1n);
+    assert.equal(store.sampleCount, 4);
+    // A late sample of 'a' (inserted, not newest) grows it past the bound: 'b' goes, not 'a'.
+    store.record(at(0, 'a'));
+    store.record(at(2, 'a'));
+    assert.deepEqual(stamps(store.window('a')), [0, 1, 2]);
+    assert.equal(store.latest('b'), undefined);
+    assert.equal(store.sampleCount, 3);
+    assert.equal(store.evictedUavs, 1);
+  });
+
+  it('refuses a sample bound smaller than one window', () => {
+    assert.throws(() => new TelemetryStore({ windowSize: 10, maxSamples: 9 }), RangeError);
+  });
 });

@@ -9,9 +9,16 @@ export interface TelemetryStoreOptions {
    * stays bounded even when ids never repeat. Default 100,000.
    */
   readonly maxUavs?: number;
+  /**
+   * Samples kept at most, all UAVs together (TELEMETRY_MAX_SAMPLES); beyond it, the UAVs heard from
+   * least recently are forgotten. Bounds memory where `maxUavs` x `windowSize` alone would not
+   * (100,000 x 10,000). At least `windowSize`. Default 1,000,000.
+   */
+  readonly maxSamples?: number;
 }
 
 export const DEFAULT_MAX_UAVS = 100_000;
+export const DEFAULT_MAX_SAMPLES = 1_000_000;
 
 /**
  * Each UAV's latest sample and a bounded window of recent ones, in memory. Newest `timestamp_ns`
@@ -22,7 +29,9 @@ export class TelemetryStore {
   /** In order of the last new sample: the first entry is the UAV heard from least recently. */
   private readonly windows = new Map<string, SampleWindow>();
   private readonly maxUavs: number;
-  /** UAVs forgotten to keep within maxUavs, since start. */
+  private readonly maxSamples: number;
+  private samples = 0;
+  /** UAVs forgotten to keep within maxUavs and maxSamples, since start. */
   evictedUavs = 0;
 
   constructor(private readonly options: TelemetryStoreOptions) {
@@ -32,26 +41,41 @@ export class TelemetryStore {
     }
     // Checked here too, so that a bad size fails at construction rather than at the first sample.
     new SampleWindow(options.windowSize);
+    this.maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
+    if (!Number.isInteger(this.maxSamples) || this.maxSamples < options.windowSize) {
+      throw new RangeError(
+        `maxSamples must be an integer of at least the window size (${options.windowSize}), got ${this.maxSamples}`,
+      );
+    }
   }
 
   get uavCount(): number {
     return this.windows.size;
   }
 
+  /** Samples held, all UAVs together. */
+  get sampleCount(): number {
+    return this.samples;
+  }
+
   /** Keeps a sample; says whether it was new ('newest' or 'inserted') or changed nothing. */
   record(sample: TelemetrySample): WindowInsert {
     let window = this.windows.get(sample.uav_id);
     if (window === undefined) {
-      if (this.windows.size >= this.maxUavs) this.evictLeastRecent();
+      if (this.windows.size >= this.maxUavs) this.evictLeastRecent(sample.uav_id);
       window = new SampleWindow(this.options.windowSize);
       this.windows.set(sample.uav_id, window);
     }
+    const sizeBefore = window.size;
     const outcome = window.insert(sample);
     if (outcome === 'newest') {
       // Moves the UAV to the end of the map's order: most recently heard from.
       this.windows.delete(sample.uav_id);
       this.windows.set(sample.uav_id, window);
     }
+    this.samples += window.size - sizeBefore;
+    // Never the UAV just heard from: maxSamples >= windowSize, so the others always make room.
+    while (this.samples > this.maxSamples && this.evictLeastRecent(sample.uav_id));
     return outcome;
   }
 
@@ -69,10 +93,15 @@ export class TelemetryStore {
     return this.windows.get(uavId)?.all() ?? [];
   }
 
-  private evictLeastRecent(): void {
-    const oldest = this.windows.keys().next();
-    if (oldest.done === true) return;
-    this.windows.delete(oldest.value);
-    this.evictedUavs++;
+  /** Forgets the UAV heard from least recently, other than `keep`; false when there is none. */
+  private evictLeastRecent(keep: string): boolean {
+    for (const [uavId, window] of this.windows) {
+      if (uavId === keep) continue;
+      this.windows.delete(uavId);
+      this.samples -= window.size;
+      this.evictedUavs++;
+      return true;
+    }
+    return false;
   }
 }

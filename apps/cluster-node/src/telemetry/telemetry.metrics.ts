@@ -64,6 +64,21 @@ export class TelemetryMetrics {
         this.set(telemetry.pipeline.store.uavCount);
       },
     });
+    metrics.gauge({
+      name: 'falconmind_telemetry_samples_held',
+      help: 'Telemetry samples this node holds in memory, all UAVs together (TELEMETRY_MAX_SAMPLES at most)',
+      collect() {
+        this.set(telemetry.pipeline.store.sampleCount);
+      },
+    });
+    metrics.counter({
+      name: 'falconmind_telemetry_uavs_evicted_total',
+      help: 'UAVs whose telemetry was forgotten to stay within the bounds (the least recently heard from first)',
+      collect() {
+        this.reset();
+        this.inc(telemetry.pipeline.store.evictedUavs);
+      },
+    });
     const peer: Array<[string, string, 'sent' | 'dropped']> = [
       [
         'falconmind_peer_telemetry_sent_total',

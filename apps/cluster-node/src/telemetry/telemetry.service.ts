@@ -50,6 +50,7 @@ export class TelemetryService implements TelemetryIngest, TelemetryFeed, OnAppli
   ) {
     this.pipeline = new TelemetryPipeline({
       windowSize: config.telemetryWindow,
+      maxSamples: config.telemetryMaxSamples,
       queueCapacity: INGEST_QUEUE_CAPACITY,
     });
   }
