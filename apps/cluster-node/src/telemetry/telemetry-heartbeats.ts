@@ -1,10 +1,11 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NODE_CONFIG, NodeConfig } from '@falconmind/config';
-import type { SourcedSample, TelemetrySample } from '@falconmind/telemetry';
+import type { SourcedSample } from '@falconmind/telemetry';
 import { DataSource } from 'typeorm';
 import { NODE_DATA_SOURCE, NODE_LOGGER } from '../cluster/cluster.tokens';
 import { UavStateSync } from '../fleet/uav-state-sync.service';
 import { NodeLogger } from '../node-logger';
+import { PendingHeartbeats } from './pending-heartbeats';
 import { nowNs, TelemetryService } from './telemetry.service';
 
 /**
@@ -16,8 +17,8 @@ import { nowNs, TelemetryService } from './telemetry.service';
  */
 @Injectable()
 export class TelemetryHeartbeats implements OnApplicationBootstrap, OnApplicationShutdown {
-  /** The newest sample per UAV since the last round. */
-  private pending = new Map<string, TelemetrySample>();
+  /** The newest sample per UAV since the last round (bounded: a round may hang on the database). */
+  private readonly pending = new PendingHeartbeats();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
 
@@ -41,19 +42,14 @@ export class TelemetryHeartbeats implements OnApplicationBootstrap, OnApplicatio
 
   private note(fresh: readonly SourcedSample[]): void {
     for (const { sample, source } of fresh) {
-      if (source === 'peer') continue;
-      const kept = this.pending.get(sample.uav_id);
-      if (kept === undefined || sample.timestamp_ns > kept.timestamp_ns) {
-        this.pending.set(sample.uav_id, sample);
-      }
+      if (source !== 'peer') this.pending.note(sample);
     }
   }
 
   private async round(): Promise<void> {
     if (this.running || this.pending.size === 0) return;
     this.running = true;
-    const batch = this.pending;
-    this.pending = new Map();
+    const batch = this.pending.take();
     try {
       const rows = await this.dataSource.query<Array<{ uav_id: string }>>(
         'SELECT uav_id FROM uavs WHERE uav_id = ANY($1)',
