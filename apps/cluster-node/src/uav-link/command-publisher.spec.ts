@@ -6,8 +6,8 @@ import {
   FleetNode,
   registerUav,
 } from '../../../../libs/fleet/src/testing/fleet-test-kit';
+import { CommandFlagger } from './command-flagger';
 import { CommandPublisher } from './command-publisher';
-import { RetryingProposer } from './retrying-proposer';
 import {
   gatewayOver,
   quietLogger,
@@ -53,7 +53,7 @@ before(async () => {
     logger,
     recordingLink(published),
     new UavLinkCounters(),
-    new RetryingProposer(gatewayOver(runtime, dataSource), logger),
+    new CommandFlagger(runtime, gatewayOver(runtime, dataSource), logger),
   );
   publisher.start();
 });

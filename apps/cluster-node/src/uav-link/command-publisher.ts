@@ -5,8 +5,8 @@ import { kindOfAction, MissionDetails, UavCommand } from '@falconmind/uav-link';
 import { DataSource } from 'typeorm';
 import { CLUSTER_RUNTIME, NODE_DATA_SOURCE, NODE_LOGGER } from '../cluster/cluster.tokens';
 import { NodeLogger } from '../node-logger';
+import { CommandFlagger } from './command-flagger';
 import { ResendTracker } from './resend-tracker';
-import { RetryingProposer } from './retrying-proposer';
 import { UavLinkConnection } from './uav-link-connection';
 import { UavLinkCounters } from './uav-link-counters';
 
@@ -34,7 +34,7 @@ export class CommandPublisher implements OnApplicationShutdown {
     @Inject(NODE_LOGGER) private readonly logger: NodeLogger,
     private readonly link: UavLinkConnection,
     private readonly counters: UavLinkCounters,
-    private readonly proposer: RetryingProposer,
+    private readonly flagger: CommandFlagger,
   ) {}
 
   start(): void {
@@ -91,12 +91,14 @@ export class CommandPublisher implements OnApplicationShutdown {
     }
     this.polling = true;
     try {
+      // The term the schedule's decisions are made in: a flag is proposed only in it.
+      const term = this.runtime.driver.status().term;
       const heads = await pendingUavCommandHeads(this.dataSource);
       if (!this.leading) return;
       for (const action of this.schedule.due(heads, Date.now(), this.link.connected)) {
         if (!this.leading) return;
         if (action.kind === 'send') this.send(action.head);
-        else this.flag(action.head, action.tries);
+        else this.flag(action.head, action.tries, term);
       }
     } catch (error) {
       this.logger.debug('UAV link: reading the outbox failed', { error: String(error) });
@@ -127,18 +129,17 @@ export class CommandPublisher implements OnApplicationShutdown {
       });
   }
 
-  private flag(head: UavCommandRow, tries: number): void {
+  private flag(head: UavCommandRow, tries: number, term: number): void {
     this.logger.warn('UAV link: a command was never acknowledged; flagging its UAV', {
       uav: head.uav_id,
       command: head.command_id,
       tries,
     });
-    void this.proposer
-      .propose({ type: 'FlagUavCommand', command_id: head.command_id, uav_id: head.uav_id, tries })
-      .then((outcome) => {
-        if (outcome?.status === 'applied') this.counters.commandFlagged();
+    void this.flagger
+      .flag(head, tries, term)
+      .then((applied) => {
+        if (applied) this.counters.commandFlagged();
       })
-      .catch(() => undefined)
       .finally(() => this.schedule.flagEnded(head.uav_id));
   }
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { FleetGateway } from '../fleet/fleet-gateway.service';
+import { CommandFlagger } from './command-flagger';
 import { CommandPublisher } from './command-publisher';
 import { KnownUavs } from './known-uavs';
 import { RetryingProposer } from './retrying-proposer';
@@ -23,6 +24,7 @@ import { UplinkHandler } from './uplink-handler';
     KnownUavs,
     RetryingProposer,
     UplinkHandler,
+    CommandFlagger,
     CommandPublisher,
     UavLinkHealthIndicator,
     UavLinkService,
