@@ -152,6 +152,74 @@ describe('TypeormStateMachine', () => {
     assert.deepEqual(await source.dataSource.query("SELECT key FROM notes WHERE key = 'z'"), []);
   });
 
+  it('hands runs of commands to an applier that takes runs, split at membership changes', async () => {
+    const db = await openDatabase();
+    try {
+      const runs: number[][] = [];
+      const runApplier: CommandApplier = {
+        ...notesApplier,
+        async applyRun(manager, commands) {
+          runs.push(commands.map(({ entry }) => entry.index));
+          const outcomes = [];
+          for (const { entry, envelope } of commands)
+            outcomes.push(await notesApplier.apply(manager, entry, envelope));
+          return outcomes;
+        },
+      };
+      const machine = new TypeormStateMachine(db.dataSource, runApplier);
+      const outcomes = await machine.apply([
+        note(1, 'a', '1'),
+        note(2, 'b', 'refuse'),
+        member(3, 'add-voter', 'n1'),
+        note(4, 'c', '3'),
+        { index: 5, term: 2, type: 'normal', data: new Uint8Array(0) },
+        note(6, 'd', '4'),
+      ]);
+      assert.deepEqual(runs, [
+        [1, 2],
+        [4, 6],
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['applied', 'rejected', 'applied', 'applied', 'applied', 'applied'],
+      );
+      assert.deepEqual(outcomes[3], { status: 'applied', result: '3' });
+      assert.equal(await machine.appliedIndex(), 6);
+      assert.deepEqual(
+        (await machine.members()).map((m) => m.nodeId),
+        ['n1'],
+      );
+      assert.deepEqual(await db.dataSource.query('SELECT key, value FROM notes ORDER BY key'), [
+        { key: 'a', value: '1' },
+        { key: 'c', value: '3' },
+        { key: 'd', value: '4' },
+      ]);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('applies nothing of a batch whose applier gives the wrong number of outcomes for a run', async () => {
+    const db = await openDatabase();
+    try {
+      const machine = new TypeormStateMachine(db.dataSource, {
+        ...notesApplier,
+        async applyRun(manager, commands) {
+          await notesApplier.apply(manager, commands[0].entry, commands[0].envelope);
+          return [{ status: 'applied' }];
+        },
+      });
+      await assert.rejects(
+        machine.apply([note(1, 'a', '1'), note(2, 'b', '2')]),
+        /1 outcomes for a run of 2 commands/,
+      );
+      assert.equal(await machine.appliedIndex(), 0);
+      assert.deepEqual(await db.dataSource.query('SELECT key FROM notes'), []);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('removes a member on remove-node', async () => {
     const machine = new TypeormStateMachine(source.dataSource, notesApplier);
     const next = (await machine.appliedIndex()) + 1;
