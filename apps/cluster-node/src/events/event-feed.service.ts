@@ -40,6 +40,12 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly subscribers = new Set<EventSubscriber>();
   /** Every event up to this log index has been handed to the subscribers. */
   private fannedOutTo = 0;
+  /**
+   * The last event handed to the subscribers (at or past `fannedOutTo`: a batch is read a page at
+   * a time). A subscriber that joins starts right after it, so whatever it is not handed from now
+   * on it was never meant to get: no page of the batch being read is skipped for it.
+   */
+  private handedOutTo: FleetEventPosition = { index: 0, position: Number.MAX_SAFE_INTEGER };
   private running = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopTelemetry: (() => void) | undefined;
@@ -61,6 +67,7 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     this.fannedOutTo = this.runtime.driver.status().stateMachineApplied;
+    this.handedOutTo = { index: this.fannedOutTo, position: Number.MAX_SAFE_INTEGER };
     this.running = true;
     void this.followAppliedEntries();
     this.heartbeatTimer = setInterval(() => {
@@ -105,8 +112,7 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
    * resumes, then sends events live as they are applied.
    */
   subscribe(request: EventStreamRequest, sink: EventSink): EventSubscriber {
-    const live: FleetEventPosition = { index: this.fannedOutTo, position: Number.MAX_SAFE_INTEGER };
-    const subscriber = new EventSubscriber(request, sink, live);
+    const subscriber = new EventSubscriber(request, sink, this.handedOutTo);
     this.subscribers.add(subscriber);
     sink.onClosed(() => {
       if (subscriber.cutOffReason) this.cutOffs[subscriber.cutOffReason]++;
@@ -167,13 +173,13 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.subscribers.size === 0) {
       // No one listens: nothing to read. A later subscriber resuming from earlier is replayed.
       this.fannedOutTo = applied;
+      this.handedOutTo = { index: applied, position: Number.MAX_SAFE_INTEGER };
       return;
     }
-    let after: FleetEventPosition = { index: this.fannedOutTo, position: Number.MAX_SAFE_INTEGER };
     for (;;) {
       const page = await readFleetEvents(
         this.dataSource,
-        after,
+        this.handedOutTo,
         EVENT_STREAM_LIMITS.replayPageSize,
         applied,
       );
@@ -183,9 +189,12 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
       }
       this.eventsFannedOut += page.length;
       if (page.length < EVENT_STREAM_LIMITS.replayPageSize) break;
-      after = page[page.length - 1];
+      // Before the next read: a subscriber joining meanwhile must get the next page.
+      const last = page[page.length - 1];
+      this.handedOutTo = { index: last.index, position: last.position };
     }
     this.fannedOutTo = applied;
+    this.handedOutTo = { index: applied, position: Number.MAX_SAFE_INTEGER };
   }
 
   /** Listens to the telemetry feed only while some subscriber wants telemetry. */
