@@ -592,12 +592,19 @@ function checkMarkOffline(c: Collector, command: Json): void {
 /** AckUavCommand and FlagUavCommand (the UAV link's outbox, libs/fleet/src/outbox). */
 function checkUavCommandOutcome(c: Collector, command: Json): void {
   const ack = command.type === 'AckUavCommand';
-  knownFields(c, command, ['type', 'at', 'command_id', 'uav_id', ack ? 'status' : 'tries'], '');
+  const fields = ack ? ['status', 'seq'] : ['tries'];
+  knownFields(c, command, ['type', 'at', 'command_id', 'uav_id', ...fields], '');
   checkTimestamp(c, command.at, 'at', true);
   checkId(c, command.command_id, 'command_id', 'a command id');
   checkId(c, command.uav_id, 'uav_id', 'a UAV id');
-  if (ack) checkEnum(c, command.status, 'status', UAV_COMMAND_ACK_STATUSES, true);
-  else if (
+  if (ack) {
+    checkEnum(c, command.status, 'status', UAV_COMMAND_ACK_STATUSES, true);
+    if (
+      command.seq !== undefined &&
+      (typeof command.seq !== 'number' || !Number.isSafeInteger(command.seq) || command.seq < 1)
+    )
+      c.add('seq', 'must be an integer of at least 1');
+  } else if (
     typeof command.tries !== 'number' ||
     !Number.isSafeInteger(command.tries) ||
     command.tries < 1

@@ -11,7 +11,8 @@
  * - Anything else is executed, and its seq becomes the last executed.
  *
  * The cluster sends each UAV one command at a time, in seq order (the next only once the previous
- * one is acknowledged or given up on), so "at or below the last executed" means "already done".
+ * one is acknowledged or given up on), so "at or below the last executed" means "already done", or
+ * skipped if the cluster gave up on it (the cluster then ignores a `duplicate` for it).
  */
 
 /** What to do with a received command. */

@@ -9,6 +9,7 @@ export type BadPayloadReason =
   | 'unknown_uav'
   | 'unknown_mission'
   | 'unknown_command'
+  | 'wrong_seq'
   | 'unknown_topic';
 
 /** What became of the telemetry samples that arrived over MQTT. */

@@ -180,21 +180,32 @@ export class UplinkHandler {
   private async ack(topic: string, uavId: string, message: Record<string, unknown>): Promise<void> {
     const parsed = parseCommandAck(message, uavId);
     if (!parsed.ok) return this.wrongShape(topic, 'commands/ack', parsed.problems);
-    // A repeat acknowledgement of a command this node already knows acknowledged costs no entry.
-    const known = await this.dataSource.query<Array<{ state: string }>>(
-      'SELECT state FROM uav_commands WHERE command_id = $1 AND uav_id = $2',
-      [parsed.value.command_id, uavId],
+    const { command_id: commandId, seq, status } = parsed.value;
+    const known = await this.dataSource.query<Array<{ state: string; seq: number }>>(
+      'SELECT state, seq FROM uav_commands WHERE command_id = $1 AND uav_id = $2',
+      [commandId, uavId],
     );
+    // The applier refuses these too (it is authoritative); seen here they cost no entry.
+    if (known[0] !== undefined && Number(known[0].seq) !== seq) {
+      this.bad(topic, 'commands/ack', 'wrong_seq', `command ${commandId} has seq ${known[0].seq}`);
+      return;
+    }
+    // A repeat acknowledgement of a command already acknowledged changes nothing; nor does a late
+    // `duplicate` of a flagged one (see ackUavCommand).
     if (known[0]?.state === 'ACKED') return;
+    if (known[0]?.state === 'FLAGGED' && status === 'duplicate') return;
     const outcome = await this.proposer.propose({
       type: 'AckUavCommand',
-      command_id: parsed.value.command_id,
+      command_id: commandId,
       uav_id: uavId,
-      status: parsed.value.status,
+      status,
+      seq,
     });
     const rejection = outcome && parseFleetRejection(outcome);
     if (rejection?.code === 'not_found') {
       this.bad(topic, 'commands/ack', 'unknown_command', rejection.message);
+    } else if (rejection?.code === 'conflict') {
+      this.bad(topic, 'commands/ack', 'wrong_seq', rejection.message);
     }
   }
 

@@ -13,6 +13,11 @@ export interface AckUavCommandCommand {
   readonly uav_id: string;
   /** `executed`, or `duplicate` when the UAV had already executed it. */
   readonly status: 'executed' | 'duplicate';
+  /**
+   * The command's seq as the UAV acknowledged it; an ack whose seq is not the command's is refused.
+   * Optional: entries written before it existed carry none.
+   */
+  readonly seq?: number;
 }
 
 /** The leader gave up on a command the UAV never acknowledged: the UAV is flagged (ERROR). */

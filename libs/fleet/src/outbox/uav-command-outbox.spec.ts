@@ -32,12 +32,13 @@ function commandsOf(uavId: string): Promise<UavCommandRow[]> {
   return uavCommandsOf(node.database.dataSource, uavId);
 }
 
-function ack(commandId: string, uavId: string, status = 'executed'): FleetCommand {
+function ack(commandId: string, uavId: string, status = 'executed', seq?: number): FleetCommand {
   return {
     type: 'AckUavCommand',
     command_id: commandId,
     uav_id: uavId,
     status,
+    ...(seq === undefined ? {} : { seq }),
     at: at(3),
   } as FleetCommand;
 }
@@ -154,6 +155,28 @@ describe('the UAV command outbox', () => {
     assert.equal(late.state, 'ACKED');
   });
 
+  it('an ack naming another seq than the command is refused and changes nothing', async () => {
+    const [, pause] = await commandsOf('ob-1');
+    const before = await node.dump();
+    const rejection = parseFleetRejection(
+      await node.apply(ack(pause.command_id, 'ob-1', 'executed', 3)),
+    );
+    assert.equal(rejection?.code, 'conflict');
+    assert.match(rejection?.message ?? '', /has seq 2, not 3/);
+    assert.deepEqual(await node.dump(), before);
+    const acked = await node.ok<UavCommandRow>(ack(pause.command_id, 'ob-1', 'executed', 2));
+    assert.equal(acked.state, 'ACKED');
+  });
+
+  it('a late duplicate of a flagged command leaves it FLAGGED (a later seq may have run instead)', async () => {
+    const [, pause] = await commandsOf('ob-2');
+    await node.ok(flag(pause.command_id, 'ob-2', 10));
+    const before = await node.dump();
+    const row = await node.ok<UavCommandRow>(ack(pause.command_id, 'ob-2', 'duplicate', 2));
+    assert.equal(row.state, 'FLAGGED');
+    assert.deepEqual(await node.dump(), before);
+  });
+
   it('flagging an acknowledged command changes nothing', async () => {
     const [dispatch] = await commandsOf('ob-1');
     const before = await node.dump();
@@ -198,8 +221,9 @@ describe('the UAV command outbox', () => {
         command_id: '',
         uav_id: 'u',
         status: 'ok',
+        seq: 0,
       }).map((p) => p.field),
-      ['command_id', 'status'],
+      ['command_id', 'status', 'seq'],
     );
     assert.deepEqual(
       validateFleetCommand({

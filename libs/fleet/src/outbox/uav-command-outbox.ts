@@ -55,7 +55,10 @@ async function updated(db: EntityManager, sql: string, params: unknown[]): Promi
 
 /**
  * Marks a command acknowledged. Idempotent: an acknowledged command stays as it was first
- * acknowledged. A late acknowledgement of a FLAGGED command still counts (the UAV did get it).
+ * acknowledged. An acknowledgement naming another seq than the command's is refused (a UAV mixing up
+ * its commands). A late `executed` of a FLAGGED command still counts (the UAV did run it); a late
+ * `duplicate` does not: once a command is flagged the UAV's next one goes out, and a UAV that ran a
+ * later seq answers `duplicate` to any lower one, run or not.
  */
 export async function ackUavCommand(
   db: EntityManager,
@@ -69,7 +72,16 @@ export async function ackUavCommand(
       `UAV ${command.uav_id} has no command ${command.command_id} to acknowledge.`,
     );
   }
+  if (command.seq !== undefined && command.seq !== Number(record.seq)) {
+    return rejected(
+      'conflict',
+      `command ${command.command_id} of UAV ${command.uav_id} has seq ${record.seq}, not ${command.seq}.`,
+    );
+  }
   if (record.state === 'ACKED') return applied(toUavCommandRow(record));
+  if (record.state === 'FLAGGED' && command.status === 'duplicate') {
+    return applied(toUavCommandRow(record));
+  }
   return applied(
     await updated(
       db,
