@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import type { EncodedEvent, EncodedTelemetry, EventSink } from './event-sink';
-import { StreamCloseReason, WS_CLOSE_CODES } from './event-stream-limits';
+import { EVENT_STREAM_LIMITS, StreamCloseReason, WS_CLOSE_CODES } from './event-stream-limits';
 
 /** How often a replay checks whether a WebSocket's buffer drained (ws has no drain event). */
 const DRAIN_POLL_MS = 5;
@@ -42,8 +42,16 @@ export class WsSink implements EventSink {
       this.socket.send(
         JSON.stringify({ type: 'error', reason, message, last_event_id: lastEventId ?? null }),
       );
-      // ws gives the peer 30 s to answer the close frame, then terminates the socket.
       this.socket.close(WS_CLOSE_CODES[reason], reason);
+      // ws would wait 30 s for the peer's close frame; a stopping node gives it the same second as
+      // an SSE stream (the HTTP server waits for its connections before it closes).
+      const graceMs =
+        reason === 'shutting_down'
+          ? EVENT_STREAM_LIMITS.shutdownGraceMs
+          : EVENT_STREAM_LIMITS.closeGraceMs;
+      const timer = setTimeout(() => this.socket.terminate(), graceMs);
+      timer.unref();
+      this.socket.once('close', () => clearTimeout(timer));
     }
     this.ended();
   }
