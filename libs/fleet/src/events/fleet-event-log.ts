@@ -28,9 +28,11 @@ export const FLEET_EVENT_PRUNE_INTERVAL = 1000;
 
 /**
  * Stores the events of the entry at `index`, inside the batch's transaction: one INSERT, none for
- * an entry without events. At every FLEET_EVENT_PRUNE_INTERVAL-th index it also deletes the events
- * that fell out of the retention window; the rule depends only on the index, so every node prunes
- * the same rows at the same entry.
+ * an entry without events. When `index` is a multiple of FLEET_EVENT_PRUNE_INTERVAL it also deletes
+ * the events that fell out of the retention window. It is called for applied fleet commands only,
+ * so a multiple whose entry is something else (a membership change, a leader's empty entry) prunes
+ * nothing and the next one catches up: each DELETE takes everything below its bound. The rule
+ * depends only on the log, so every node prunes the same rows at the same entry.
  */
 export async function recordFleetEvents(
   db: EntityManager,
