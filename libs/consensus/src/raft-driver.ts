@@ -75,8 +75,12 @@ const SNAPSHOT_RETAIN_MS = 5 * 60_000;
  * log rather than needing another snapshot at once (etcd keeps 5000 likewise).
  */
 const COMPACTION_CATCH_UP_ENTRIES = 5_000;
-/** Committed entries applied in one state-machine transaction, at most. */
-const MAX_APPLY_BATCH = 1_000;
+/**
+ * Committed entries applied in one state-machine transaction, at most: large enough that the
+ * transaction's own cost is shared by many entries, small enough that the proposals of a batch are
+ * answered (and the backlog below re-checked) without waiting for thousands of others.
+ */
+const MAX_APPLY_BATCH = 256;
 /**
  * Committed entries waiting to be applied beyond which the Ready loop waits for the state machine
  * before it takes more work: the bound on how far persisting may run ahead of applying.
@@ -120,6 +124,8 @@ export class RaftDriver {
   /** The pipeline applying `applyBacklog` (settled once it has emptied it). */
   private applying: Promise<void> = Promise.resolve();
   private applyRunning = false;
+  /** Called each time the apply pipeline finishes a batch, or stops. */
+  private applyProgress: Array<() => void> = [];
   /** The hard state as last written to the log store. */
   private durableHardState: HardState = EMPTY_HARD_STATE;
   /** The newest hard state; ahead of the durable one only in its commit index (see the class). */
@@ -471,7 +477,9 @@ export class RaftDriver {
       this.enqueueApply(ready.committedEntries);
       this.maybeCompact();
       // Bounds how far the log runs ahead of the state machine (and the memory that takes).
-      if (this.applyBacklog.length >= MAX_APPLY_BACKLOG) await this.applying;
+      while (this.applyRunning && this.applyBacklog.length >= MAX_APPLY_BACKLOG) {
+        await new Promise<void>((resume) => this.applyProgress.push(resume));
+      }
     }
   }
 
@@ -552,6 +560,7 @@ export class RaftDriver {
         const batch = this.applyBacklog.splice(0, MAX_APPLY_BATCH);
         await this.applyEntries(batch);
         this.maybeCompact();
+        this.notifyApplyProgress();
       }
     } catch (error) {
       this.fail('applying committed entries failed', error);
@@ -559,7 +568,14 @@ export class RaftDriver {
       // Cleared in the same turn as the last look at the backlog: an entry handed over after it
       // starts a new run, never waits in a backlog no run will take.
       this.applyRunning = false;
+      this.notifyApplyProgress();
     }
+  }
+
+  private notifyApplyProgress(): void {
+    const waiting = this.applyProgress;
+    this.applyProgress = [];
+    for (const resume of waiting) resume();
   }
 
   private async applyEntries(entries: readonly Entry[]): Promise<void> {
