@@ -69,7 +69,9 @@ describe('CommandPublisher', () => {
     await pollUntil(() => sentTo('pub-1').length > 0);
     const [sent] = sentTo('pub-1');
     assert.equal(sent.topic, 'uav/pub-1/missions');
-    assert.equal((JSON.parse(sent.payload) as { term: number }).term, 3);
+    const command = JSON.parse(sent.payload) as { term: number; mission?: { name: string } };
+    assert.equal(command.term, 3);
+    assert.equal(command.mission?.name, 'Mission m-pub-1', 'a dispatch carries its mission');
   });
 
   it('publishes nothing once the driver is stopping, though the core still says leader', async () => {

@@ -1,6 +1,12 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ClusterNodeRuntime } from '@falconmind/consensus';
-import { pendingUavCommandHeads, UavCommandRow } from '@falconmind/fleet';
+import {
+  JsonValue,
+  pendingUavCommandHeads,
+  UavCommandHead,
+  UavCommandHeadsPage,
+  uavCommandMissions,
+} from '@falconmind/fleet';
 import { kindOfAction, MissionDetails, UavCommand } from '@falconmind/uav-link';
 import { DataSource } from 'typeorm';
 import { CLUSTER_RUNTIME, NODE_DATA_SOURCE, NODE_LOGGER } from '../cluster/cluster.tokens';
@@ -26,6 +32,8 @@ export class CommandPublisher implements OnApplicationShutdown {
   private leading = false;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
+  /** The UAV id after which the next page of heads starts. */
+  private cursor = '';
   private readonly schedule = new ResendTracker();
 
   constructor(
@@ -93,11 +101,21 @@ export class CommandPublisher implements OnApplicationShutdown {
     try {
       // The term the schedule's decisions are made in: a flag is proposed only in it.
       const term = this.runtime.driver.status().term;
-      const heads = await pendingUavCommandHeads(this.dataSource);
+      // One page of heads per look, from where the last look ended: every UAV gets its turn.
+      const page = await pendingUavCommandHeads(this.dataSource, this.cursor);
+      this.cursor = page.next;
       if (!this.leading) return;
-      for (const action of this.schedule.due(heads, Date.now(), this.link.connected)) {
+      const actions = this.schedule.due(page.heads, Date.now(), this.link.connected, (uavId) =>
+        pageCovers(page, uavId),
+      );
+      const dispatches = actions.filter((a) => a.kind === 'send' && a.head.action === 'dispatch');
+      const missions = await uavCommandMissions(
+        this.dataSource,
+        dispatches.map((a) => a.head.command_id),
+      );
+      for (const action of actions) {
         if (!this.leading) return;
-        if (action.kind === 'send') this.send(action.head);
+        if (action.kind === 'send') this.send(action.head, missions.get(action.head.command_id));
         else this.flag(action.head, action.tries, term);
       }
     } catch (error) {
@@ -108,7 +126,7 @@ export class CommandPublisher implements OnApplicationShutdown {
   }
 
   /** Publishes one send, stamped with the term this node leads in. */
-  private send(head: UavCommandRow): void {
+  private send(head: UavCommandHead, mission: MissionRecord | undefined): void {
     // Checked right before publishing: a deposed (or stopping) leader's term must never leave this
     // node anew.
     if (!this.isLeader()) {
@@ -116,7 +134,7 @@ export class CommandPublisher implements OnApplicationShutdown {
       return;
     }
     const status = this.runtime.driver.status();
-    const command = toWire(head, status.term);
+    const command = toWire(head, mission ?? null, status.term);
     const channel = command.kind === 'mission' ? 'missions' : 'commands';
     this.counters.commandSent(head.action);
     this.link
@@ -129,7 +147,7 @@ export class CommandPublisher implements OnApplicationShutdown {
       });
   }
 
-  private flag(head: UavCommandRow, tries: number, term: number): void {
+  private flag(head: UavCommandHead, tries: number, term: number): void {
     this.logger.warn('UAV link: a command was never acknowledged; flagging its UAV', {
       uav: head.uav_id,
       command: head.command_id,
@@ -144,8 +162,19 @@ export class CommandPublisher implements OnApplicationShutdown {
   }
 }
 
+type MissionRecord = { readonly [key: string]: JsonValue };
+
+/** Whether the page's heads were read for this UAV (its range of ids). */
+function pageCovers(page: UavCommandHeadsPage, uavId: string): boolean {
+  return uavId > page.after && (page.through === null || uavId <= page.through);
+}
+
 /** The outbox row as the UAV receives it, with the publishing leader's term. */
-export function toWire(head: UavCommandRow, term: number): UavCommand {
+export function toWire(
+  head: UavCommandHead,
+  mission: MissionRecord | null,
+  term: number,
+): UavCommand {
   return {
     command_id: head.command_id,
     uav_id: head.uav_id,
@@ -154,7 +183,7 @@ export function toWire(head: UavCommandRow, term: number): UavCommand {
     kind: kindOfAction(head.action),
     action: head.action,
     mission_id: head.mission_id,
-    ...(head.mission === null ? {} : { mission: head.mission as unknown as MissionDetails }),
+    ...(mission === null ? {} : { mission: mission as unknown as MissionDetails }),
     issued_at: head.issued_at,
   };
 }

@@ -26,6 +26,25 @@ describe('ResendTracker', () => {
     assert.deepEqual(kinds(tracker.due([head('u1', '9-1')], 6_100, true)), ['send 9-1 #1']);
   });
 
+  it('read a page at a time, forgets only the UAVs of the page that have no head any more', () => {
+    const tracker = new ResendTracker();
+    tracker.due([head('a', '1-1'), head('b', '1-2')], 0, true);
+    // The next page covers c..z: a and b keep their schedule (not sent again at once).
+    const coversRest = (uavId: string): boolean => uavId > 'b';
+    assert.deepEqual(kinds(tracker.due([head('c', '1-3')], 100, true, coversRest)), [
+      'send 1-3 #1',
+    ]);
+    assert.equal(tracker.size, 3);
+    const coversFirst = (uavId: string): boolean => uavId <= 'b';
+    assert.deepEqual(
+      kinds(tracker.due([head('a', '1-1'), head('b', '1-2')], 200, true, coversFirst)),
+      [],
+    );
+    // A page that covers a..b and has only b's head: a's command was acknowledged.
+    tracker.due([head('b', '1-2')], 300, true, coversFirst);
+    assert.equal(tracker.size, 2);
+  });
+
   it('flags a command after its 10th send and one more wait, once', () => {
     const tracker = new ResendTracker();
     const heads = [head('u1', '5-1')];

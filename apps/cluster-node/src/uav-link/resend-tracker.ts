@@ -38,12 +38,20 @@ export class ResendTracker {
   }
 
   /**
-   * The actions due at `now` for the current heads (and forgets UAVs that have none). With
-   * `canSend` false (the broker is unreachable) nothing is sent and no try is counted.
+   * The actions due at `now` for the current heads of the UAVs that `covers` says the heads were
+   * read for (a page of them; all by default), and forgets those of them that have none any more.
+   * With `canSend` false (the broker is unreachable) nothing is sent and no try is counted.
    */
-  due<H extends OutboxHead>(heads: readonly H[], now: number, canSend: boolean): DueAction<H>[] {
+  due<H extends OutboxHead>(
+    heads: readonly H[],
+    now: number,
+    canSend: boolean,
+    covers: (uavId: string) => boolean = () => true,
+  ): DueAction<H>[] {
     const current = new Set(heads.map((head) => head.uav_id));
-    for (const uavId of this.inFlight.keys()) if (!current.has(uavId)) this.inFlight.delete(uavId);
+    for (const uavId of this.inFlight.keys()) {
+      if (covers(uavId) && !current.has(uavId)) this.inFlight.delete(uavId);
+    }
     const actions: DueAction<H>[] = [];
     for (const head of heads) {
       let sending = this.inFlight.get(head.uav_id);

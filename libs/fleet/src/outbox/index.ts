@@ -4,4 +4,5 @@ export * from './outbox-commands';
 export { deriveUavCommands, uavCommandId } from './derive-uav-commands';
 export type { MissionDetails, NewUavCommand } from './derive-uav-commands';
 export { ackUavCommand, flagUavCommand, recordUavCommands } from './uav-command-outbox';
-export { pendingUavCommandHeads, uavCommandsOf } from './outbox-queries';
+export { pendingUavCommandHeads, uavCommandMissions, uavCommandsOf } from './outbox-queries';
+export type { UavCommandHead, UavCommandHeadsPage } from './outbox-queries';

@@ -12,7 +12,7 @@ import {
   registerUav,
 } from '../testing/fleet-test-kit';
 import { validateFleetCommand } from '../validation';
-import { pendingUavCommandHeads, uavCommandsOf } from './outbox-queries';
+import { pendingUavCommandHeads, uavCommandMissions, uavCommandsOf } from './outbox-queries';
 import type { UavCommandRow } from './uav-command';
 
 let node: FleetNode;
@@ -104,7 +104,7 @@ describe('the UAV command outbox', () => {
   });
 
   it('the leader sends only the head of each UAV: its pending command of lowest seq', async () => {
-    const heads = await pendingUavCommandHeads(node.database.dataSource);
+    const { heads } = await pendingUavCommandHeads(node.database.dataSource);
     assert.deepEqual(
       heads.map((h) => [h.uav_id, h.seq]),
       [
@@ -112,6 +112,26 @@ describe('the UAV command outbox', () => {
         ['ob-2', 1],
       ],
     );
+  });
+
+  it('heads come a page at a time from a cursor that wraps, without mission details', async () => {
+    const db = node.database.dataSource;
+    const first = await pendingUavCommandHeads(db, '', 1);
+    assert.deepEqual(
+      first.heads.map((h) => [h.uav_id, h.seq]),
+      [['ob-1', 1]],
+    );
+    assert.deepEqual([first.after, first.through, first.next], ['', 'ob-1', 'ob-1']);
+    assert.equal('mission' in first.heads[0] && first.heads[0].mission !== null, false);
+    const second = await pendingUavCommandHeads(db, first.next, 1);
+    assert.deepEqual(
+      second.heads.map((h) => h.uav_id),
+      ['ob-2'],
+    );
+    const last = await pendingUavCommandHeads(db, second.next, 1);
+    assert.deepEqual([last.heads, last.through, last.next], [[], null, '']);
+    const missions = await uavCommandMissions(db, [first.heads[0].command_id]);
+    assert.equal(missions.get(first.heads[0].command_id)?.name, 'Mission ob-m1');
   });
 
   it('an ack marks the command ACKED; acking again changes nothing', async () => {
@@ -124,7 +144,7 @@ describe('the UAV command outbox', () => {
     const again = await node.ok<UavCommandRow>(ack(dispatch.command_id, 'ob-1', 'duplicate'));
     assert.deepEqual(again, acked, 'the first acknowledgement stays');
     assert.deepEqual(await node.dump(), before);
-    const heads = await pendingUavCommandHeads(node.database.dataSource);
+    const { heads } = await pendingUavCommandHeads(node.database.dataSource);
     assert.deepEqual(
       heads.map((h) => [h.uav_id, h.seq]),
       [
