@@ -18,6 +18,7 @@ import { RaftHealthIndicator } from './health/raft.health';
 import { NodeLogger } from './node-logger';
 import { NODE_VERSION } from './node-version';
 import { setupOpenApi } from './openapi/setup-openapi';
+import { TELEMETRY_INGRESS_PATH, telemetryBodyParser } from './telemetry/telemetry-body-parser';
 
 /** A running (or ready to run) cluster node. */
 export interface ClusterNodeHandle {
@@ -150,6 +151,9 @@ export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
         }),
         { logger, abortOnError: false },
       );
+      // Before Nest's own parsers (registered when it initializes): telemetry batches need more
+      // than their 100 KB.
+      app.use(TELEMETRY_INGRESS_PATH, telemetryBodyParser());
       setupOpenApi(app, NODE_VERSION);
       await app.listen(config.nodePort, config.nodeAddress);
       url = `http://${config.nodeAddress.includes(':') ? `[${config.nodeAddress}]` : config.nodeAddress}:${config.nodePort}`;

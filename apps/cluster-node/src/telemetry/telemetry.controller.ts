@@ -54,6 +54,7 @@ export class TelemetryController {
   @ApiBody({ schema: INGRESS_BODY_SCHEMA })
   @ApiResponse({ status: 202, description: 'taken in', schema: INGRESS_ACCEPTED_SCHEMA })
   @ApiResponse({ status: 400, description: 'no good sample; every field at fault named' })
+  @ApiResponse({ status: 413, description: 'a body over 4 MiB: send smaller batches' })
   ingest(@Body() body: unknown): TelemetryIngestResult {
     const parsed = parseIngressBody(body);
     const result = this.telemetry.ingest(parsed.samples, 'http');
