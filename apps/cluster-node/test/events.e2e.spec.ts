@@ -196,7 +196,7 @@ describe('live events on a three-node cluster', { timeout: 240_000 }, () => {
       'types',
       'uav_id',
     ]);
-    assert.deepEqual(Object.keys(operation.responses).sort(), ['200', '400', '410', '503']);
+    assert.deepEqual(Object.keys(operation.responses).sort(), ['200', '400', '409', '410', '503']);
   });
 
   it('sends the same events in the same order on every node, over SSE and WebSocket', async () => {

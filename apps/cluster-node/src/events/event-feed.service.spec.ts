@@ -4,8 +4,10 @@ import { ClusterNodeRuntime, DriverStoppedError } from '@falconmind/consensus';
 import { fleetEventId } from '@falconmind/fleet';
 import type { DataSource } from 'typeorm';
 import { NodeLogger } from '../node-logger';
+import { ApiError } from '../common/api-error';
 import { EventFeed } from './event-feed.service';
 import type { EncodedEvent, EncodedTelemetry, EventSink } from './event-sink';
+import { admitEventStream } from './event-stream-admission';
 import { EVENT_STREAM_LIMITS, StreamCloseReason } from './event-stream-limits';
 import { parseEventStreamRequest } from './event-stream-request';
 
@@ -84,11 +86,17 @@ class EventTable {
 /** The driver as the feed uses it: the applied index, and a wait for the next one. */
 class AppliedIndex {
   applied = 0;
+  lastIndex = 0;
+  role: 'leader' | 'follower' = 'leader';
   private waiting: Deferred<number> | undefined;
   private stopped = false;
 
   status(): { stateMachineApplied: number; lastIndex: number; role: string } {
-    return { stateMachineApplied: this.applied, lastIndex: this.applied, role: 'leader' };
+    return {
+      stateMachineApplied: this.applied,
+      lastIndex: Math.max(this.lastIndex, this.applied),
+      role: this.role,
+    };
   }
 
   waitForApplied(): Promise<number> {
@@ -187,5 +195,53 @@ describe('EventFeed', () => {
     assert.equal(late.sent.length, 100, 'it joined after the first page, not before it');
     driver.stop();
     feed.onModuleDestroy();
+  });
+
+  it('the leader refuses to resume after an index its log has not reached, naming the field', () => {
+    const driver = new AppliedIndex();
+    driver.applied = 40;
+    driver.lastIndex = 42;
+    const feed = feedOver(new EventTable(), driver);
+    const resumeAfter = (index: string) =>
+      parseEventStreamRequest({ from_index: index }, undefined);
+
+    admitEventStream(feed, resumeAfter('42'), 'from_index');
+    assert.throws(
+      () => admitEventStream(feed, resumeAfter('43-0'), 'from_index'),
+      (error: unknown) => {
+        assert.ok(error instanceof ApiError);
+        assert.equal(error.getStatus(), 409);
+        assert.deepEqual(
+          (error.getResponse() as { details: Array<{ field: string }> }).details.map(
+            (d) => d.field,
+          ),
+          ['from_index'],
+        );
+        return true;
+      },
+    );
+    // A follower may be behind the cluster: an id it has not reached is still a real one.
+    driver.role = 'follower';
+    admitEventStream(feed, resumeAfter('43-0'), 'from_index');
+  });
+
+  it('once the node is stopping, refuses new streams and closes one admitted just before', () => {
+    const driver = new AppliedIndex();
+    const feed = feedOver(new EventTable(), driver);
+    feed.onApplicationBootstrap();
+    const admitted = parseEventStreamRequest({}, undefined);
+    admitEventStream(feed, admitted, 'from_index');
+    driver.stop();
+    feed.onModuleDestroy();
+
+    assert.throws(
+      () => admitEventStream(feed, parseEventStreamRequest({}, undefined), 'from_index'),
+      (error: unknown) => error instanceof ApiError && error.getStatus() === 503,
+    );
+    const sink = new RecordingSink();
+    feed.subscribe(admitted, sink);
+    assert.equal(sink.closedWith, 'shutting_down');
+    assert.equal(feed.subscriberCount, 0);
+    assert.equal(feed.cutOffs.shutting_down, 1);
   });
 });

@@ -30,6 +30,18 @@ export class EventsGoneError extends Error {
 }
 
 /**
+ * Answered when a client asks to resume after an index the cluster's log has not reached: only the
+ * leader says so, since its log holds every committed entry (a follower may be behind, and an id
+ * it has not reached yet is valid: its stream starts there and catches up).
+ */
+export class EventsNotYetWrittenError extends Error {
+  constructor(readonly lastIndex: number) {
+    super(`the log ends at index ${lastIndex}: no event after it exists yet`);
+    this.name = 'EventsNotYetWrittenError';
+  }
+}
+
+/**
  * The node's live event feed. After the node applies entries it reads their events once from
  * `fleet_events` and hands them to every subscriber (SSE and WebSocket alike). The events were
  * written with the entries, so every node sends the same events in the same order, and a client
@@ -47,6 +59,8 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private handedOutTo: FleetEventPosition = { index: 0, position: Number.MAX_SAFE_INTEGER };
   private running = false;
+  /** Set once the node stops: no stream is opened after that. */
+  private stopped = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopTelemetry: (() => void) | undefined;
   /** Events handed out since start (each counted once, whatever the number of subscribers). */
@@ -79,6 +93,7 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
   /** Before the HTTP server closes: it would wait for open streams otherwise. */
   onModuleDestroy(): void {
     this.running = false;
+    this.stopped = true;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.stopTelemetry?.();
     this.stopTelemetry = undefined;
@@ -86,6 +101,11 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
       subscriber.cutOff('shutting_down', 'this node is stopping; reconnect to another node');
     }
     this.subscribers.clear();
+  }
+
+  /** True once the node is stopping: streams are refused (SSE) or closed at once. */
+  get isStopping(): boolean {
+    return this.stopped;
   }
 
   get subscriberCount(): number {
@@ -99,12 +119,17 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Throws {@link EventsGoneError} when the request resumes from before what is surely still
-   * stored (events are pruned by index: those after `applied - retention` are all kept).
+   * stored (events are pruned by index: those after `applied - retention` are all kept), and
+   * {@link EventsNotYetWrittenError} when this node leads and its log has not reached the index.
    */
   assertResumable(request: EventStreamRequest): void {
-    const applied = this.runtime.driver.status().stateMachineApplied;
-    const oldest = applied - FLEET_EVENT_RETENTION_ENTRIES;
-    if (request.after && request.after.index < oldest) throw new EventsGoneError(oldest);
+    if (!request.after) return;
+    const status = this.runtime.driver.status();
+    const oldest = status.stateMachineApplied - FLEET_EVENT_RETENTION_ENTRIES;
+    if (request.after.index < oldest) throw new EventsGoneError(oldest);
+    if (status.role === 'leader' && request.after.index > status.lastIndex) {
+      throw new EventsNotYetWrittenError(status.lastIndex);
+    }
   }
 
   /**
@@ -113,6 +138,12 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
    */
   subscribe(request: EventStreamRequest, sink: EventSink): EventSubscriber {
     const subscriber = new EventSubscriber(request, sink, this.handedOutTo);
+    if (this.stopped) {
+      // Admitted just before the node began to stop (a WebSocket handshake was under way).
+      subscriber.cutOff('shutting_down', 'this node is stopping; reconnect to another node');
+      this.cutOffs.shutting_down++;
+      return subscriber;
+    }
     this.subscribers.add(subscriber);
     sink.onClosed(() => {
       if (subscriber.cutOffReason) this.cutOffs[subscriber.cutOffReason]++;

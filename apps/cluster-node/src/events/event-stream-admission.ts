@@ -1,17 +1,24 @@
 import { HttpStatus } from '@nestjs/common';
 import { ApiError } from '../common/api-error';
-import { EventFeed, EventsGoneError } from './event-feed.service';
+import { EventFeed, EventsGoneError, EventsNotYetWrittenError } from './event-feed.service';
 import type { EventStreamRequest } from './event-stream-request';
 
 /**
- * The checks both streams (SSE and WebSocket) make before they start: the point to resume from is
- * still kept (410 otherwise), and telemetry is asked for only where a provider exists (503).
+ * The checks both streams (SSE and WebSocket) make before they start: the node is not stopping
+ * (503), the point to resume from is still kept (410) and not beyond the log (409), and telemetry
+ * is asked for only where a provider exists (503).
  */
 export function admitEventStream(
   feed: EventFeed,
   request: EventStreamRequest,
   resumeField: string,
 ): void {
+  if (feed.isStopping) {
+    throw new ApiError(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'this node is stopping; connect to another node',
+    );
+  }
   if (request.telemetryUavs.size > 0 && !feed.telemetryAvailable) {
     throw new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'this node has no telemetry feed', [
       { field: 'telemetry', reason: 'telemetry is not available on this node' },
@@ -20,6 +27,14 @@ export function admitEventStream(
   try {
     feed.assertResumable(request);
   } catch (error) {
+    if (error instanceof EventsNotYetWrittenError) {
+      throw new ApiError(
+        HttpStatus.CONFLICT,
+        `${error.message}; resume from an id this cluster sent`,
+        [{ field: resumeField, reason: `must be at most ${error.lastIndex}` }],
+        { last_index: error.lastIndex },
+      );
+    }
     if (!(error instanceof EventsGoneError)) throw error;
     throw new ApiError(
       HttpStatus.GONE,

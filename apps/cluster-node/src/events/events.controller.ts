@@ -66,6 +66,12 @@ export class EventsController {
     schema: openApiSchema(API_ERROR_RESPONSE),
   })
   @ApiResponse({
+    status: 409,
+    description:
+      "resuming after an index beyond the leader's log (answered by the leader only); last_index says where it ends",
+    schema: openApiSchema(API_ERROR_RESPONSE),
+  })
+  @ApiResponse({
     status: 410,
     description:
       'the events to resume from are no longer kept; oldest_resumable_index says from where',
@@ -73,7 +79,7 @@ export class EventsController {
   })
   @ApiResponse({
     status: 503,
-    description: 'telemetry was asked for and this node has none',
+    description: 'the node is stopping, or telemetry was asked for and this node has none',
     schema: openApiSchema(API_ERROR_RESPONSE),
   })
   stream(
