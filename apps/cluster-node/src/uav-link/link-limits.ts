@@ -6,3 +6,9 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
 /** Bad payloads logged per minute at most (a broken UAV must not flood the log). */
 export const BAD_PAYLOAD_LOG_PER_MINUTE = 20;
+
+/**
+ * Uplink messages (mission status, acks, events) handled at once: each may wait on the database and
+ * on Raft for seconds; beyond this they are shed and counted (the UAV's own resends recover them).
+ */
+export const MAX_UPLINK_IN_FLIGHT = 256;

@@ -12,6 +12,12 @@ export type BadPayloadReason =
   | 'wrong_seq'
   | 'unknown_topic';
 
+/**
+ * Why a well-formed message was dropped unhandled: `shed` (too much uplink work in flight),
+ * `collapsed` (a newer report of the same UAV on the same mission superseded it).
+ */
+export type DropReason = 'shed' | 'collapsed';
+
 /** What became of the telemetry samples that arrived over MQTT. */
 export type TelemetryOutcome = 'accepted' | 'rejected' | 'dropped_no_ingest';
 
@@ -31,6 +37,7 @@ export class UavLinkCounters {
   readonly badPayloads: Tally = {};
   readonly telemetrySamples: Tally = {};
   readonly commandsSent: Tally = {};
+  readonly dropped: Tally = {};
   commandsFlagged = 0;
 
   private readonly metrics:
@@ -40,6 +47,7 @@ export class UavLinkCounters {
         telemetry: Counter<'outcome'>;
         commandsSent: Counter<'action'>;
         commandsFlagged: Counter;
+        dropped: Counter<'channel' | 'reason'>;
       }
     | undefined;
 
@@ -69,6 +77,11 @@ export class UavLinkCounters {
         name: 'falconmind_uav_link_commands_flagged_total',
         help: 'Commands given up on after the last resend, their UAV flagged',
       }),
+      dropped: registry.counter({
+        name: 'falconmind_uav_link_dropped_total',
+        help: 'Well-formed MQTT messages dropped unhandled (shed under load, collapsed), by channel and reason',
+        labelNames: ['channel', 'reason'],
+      }),
     };
   }
 
@@ -93,6 +106,11 @@ export class UavLinkCounters {
     this.metrics?.commandsSent.inc({ action });
   }
 
+  droppedMessage(channel: string, reason: DropReason): void {
+    bump(this.dropped, `${channel}:${reason}`);
+    this.metrics?.dropped.inc({ channel, reason });
+  }
+
   commandFlagged(): void {
     this.commandsFlagged++;
     this.metrics?.commandsFlagged.inc();
@@ -110,6 +128,7 @@ export class UavLinkCounters {
       telemetry_samples: { ...this.telemetrySamples },
       commands_sent: { ...this.commandsSent },
       commands_flagged: this.commandsFlagged,
+      dropped: { ...this.dropped },
     };
   }
 }

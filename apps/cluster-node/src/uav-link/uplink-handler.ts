@@ -4,6 +4,7 @@ import { parseFleetRejection } from '@falconmind/fleet';
 import {
   describeMessageProblems,
   MessageProblem,
+  MissionStatusReport,
   parseCommandAck,
   parseJsonObject,
   parseMissionStatus,
@@ -15,7 +16,8 @@ import { NODE_DATA_SOURCE, NODE_LOGGER } from '../cluster/cluster.tokens';
 import { NodeLogger } from '../node-logger';
 import { TELEMETRY_INGEST, TelemetryIngest } from '../telemetry/telemetry.tokens';
 import { KnownUavs } from './known-uavs';
-import { BAD_PAYLOAD_LOG_PER_MINUTE, MAX_PAYLOAD_BYTES } from './link-limits';
+import { BoundedWork, WorkAdmission } from './bounded-work';
+import { BAD_PAYLOAD_LOG_PER_MINUTE, MAX_PAYLOAD_BYTES, MAX_UPLINK_IN_FLIGHT } from './link-limits';
 import { RetryingProposer } from './retrying-proposer';
 import { BadPayloadReason, UavLinkCounters } from './uav-link-counters';
 import { UavLinkConnection } from './uav-link-connection';
@@ -28,6 +30,7 @@ import { UavLinkConnection } from './uav-link-connection';
 export class UplinkHandler {
   private logWindowStart = 0;
   private loggedInWindow = 0;
+  private readonly work = new BoundedWork(MAX_UPLINK_IN_FLIGHT);
 
   constructor(
     private readonly link: UavLinkConnection,
@@ -64,9 +67,50 @@ export class UplinkHandler {
       this.telemetrySample(topic, source.uavId, payload);
       return;
     }
-    void this.handleAsync(topic, source.uavId, source.channel, payload).catch((error: unknown) => {
+    this.queue(topic, source.uavId, source.channel, payload);
+  }
+
+  /**
+   * Parses a message that becomes work for the database and Raft, and hands it to the bounded work:
+   * beyond MAX_UPLINK_IN_FLIGHT it is shed (counted); a UAV's reports on one mission are collapsed
+   * to the newest while one of them is being handled.
+   */
+  private queue(
+    topic: string,
+    uavId: string,
+    channel: Exclude<UplinkChannel, 'telemetry'>,
+    payload: Buffer,
+  ): void {
+    const json = parseJsonObject(payload);
+    if (!json.ok) {
+      this.bad(topic, channel, 'not_json', describeMessageProblems(json.problems));
+      return;
+    }
+    let admission: WorkAdmission;
+    if (channel === 'mission_status') {
+      const parsed = parseMissionStatus(json.value);
+      if (!parsed.ok) return this.wrongShape(topic, channel, parsed.problems);
+      const report = parsed.value;
+      admission = this.work.startLatest(
+        `${uavId}\u0000${report.mission_id}`,
+        report.report_seq,
+        () => this.guarded(topic, () => this.missionStatus(topic, uavId, report)),
+      );
+    } else {
+      admission = this.work.start(() =>
+        this.guarded(topic, () => this.handleAsync(topic, uavId, channel, json.value)),
+      );
+    }
+    if (admission === 'shed') this.counters.droppedMessage(channel, 'shed');
+    else if (admission === 'replaced') this.counters.droppedMessage(channel, 'collapsed');
+  }
+
+  private async guarded(topic: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
       this.logger.warn('UAV link: a message could not be handled', { topic, error: String(error) });
-    });
+    }
   }
 
   private telemetrySample(topic: string, uavId: string, payload: Buffer): void {
@@ -116,36 +160,26 @@ export class UplinkHandler {
   private async handleAsync(
     topic: string,
     uavId: string,
-    channel: Exclude<UplinkChannel, 'telemetry'>,
-    payload: Buffer,
+    channel: 'commands/ack' | 'events',
+    message: Record<string, unknown>,
   ): Promise<void> {
-    const json = parseJsonObject(payload);
-    if (!json.ok) {
-      this.bad(topic, channel, 'not_json', describeMessageProblems(json.problems));
-      return;
-    }
-    if (!(await this.knownUavs.isRegistered(uavId))) {
-      this.bad(topic, channel, 'unknown_uav', `UAV ${uavId} is not registered`);
-      return;
-    }
-    switch (channel) {
-      case 'mission_status':
-        return this.missionStatus(topic, uavId, json.value);
-      case 'commands/ack':
-        return this.ack(topic, uavId, json.value);
-      case 'events':
-        return this.event(topic, uavId, json.value);
-    }
+    if (!(await this.registered(topic, channel, uavId))) return;
+    if (channel === 'commands/ack') return this.ack(topic, uavId, message);
+    return this.event(topic, uavId, message);
+  }
+
+  private async registered(topic: string, channel: string, uavId: string): Promise<boolean> {
+    if (await this.knownUavs.isRegistered(uavId)) return true;
+    this.bad(topic, channel, 'unknown_uav', `UAV ${uavId} is not registered`);
+    return false;
   }
 
   private async missionStatus(
     topic: string,
     uavId: string,
-    message: Record<string, unknown>,
+    report: MissionStatusReport,
   ): Promise<void> {
-    const parsed = parseMissionStatus(message);
-    if (!parsed.ok) return this.wrongShape(topic, 'mission_status', parsed.problems);
-    const report = parsed.value;
+    if (!(await this.registered(topic, 'mission_status', uavId))) return;
     const rows = await this.dataSource.query<Array<{ uav_list: string[] }>>(
       'SELECT uav_list FROM missions WHERE mission_id = $1',
       [report.mission_id],
