@@ -125,6 +125,10 @@ describe('loadNodeConfig: one line per bad variable', () => {
       'config: TELEMETRY_MAX_SAMPLES="499" is invalid: expected an integer number of samples, all UAVs together, in 500..100000000 (at least TELEMETRY_WINDOW)',
     ],
     [
+      { EVENTS_MAX_SUBSCRIBERS: '0' },
+      'config: EVENTS_MAX_SUBSCRIBERS="0" is invalid: expected an integer number of streams in 1..1000000',
+    ],
+    [
       { UAV_SYNC_INTERVAL_MS: '10' },
       'config: UAV_SYNC_INTERVAL_MS="10" is invalid: expected an integer number of milliseconds in 50..600000',
     ],
@@ -192,6 +196,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       uavOfflineAfterS: 60,
       telemetryWindow: 120,
       telemetryMaxSamples: 1_000_000,
+      eventsMaxSubscribers: 2_000,
       mqtt: undefined,
       logLevel: 'info',
       plantedBug: undefined,
@@ -227,6 +232,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       UAV_OFFLINE_AFTER_S: '5',
       TELEMETRY_WINDOW: '30',
       TELEMETRY_MAX_SAMPLES: '40000',
+      EVENTS_MAX_SUBSCRIBERS: '50',
       LOG_LEVEL: 'DEBUG',
     });
     assert.deepEqual(config, {
@@ -252,6 +258,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       uavOfflineAfterS: 5,
       telemetryWindow: 30,
       telemetryMaxSamples: 40_000,
+      eventsMaxSubscribers: 50,
       mqtt: undefined,
       logLevel: 'debug',
       plantedBug: undefined,

@@ -276,6 +276,13 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     NODE_CONFIG_DEFAULTS.telemetryMaxSamples,
     `an integer number of samples, all UAVs together, in ${telemetryWindow ?? 1}..100000000 (at least TELEMETRY_WINDOW)`,
   );
+  const eventsMaxSubscribers = integer(
+    'EVENTS_MAX_SUBSCRIBERS',
+    1,
+    1_000_000,
+    NODE_CONFIG_DEFAULTS.eventsMaxSubscribers,
+    'an integer number of streams in 1..1000000',
+  );
 
   const mqtt = parseMqttConfig(text, report);
 
@@ -316,6 +323,7 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     uavOfflineAfterS: uavOfflineAfterS!,
     telemetryWindow: telemetryWindow!,
     telemetryMaxSamples: telemetryMaxSamples!,
+    eventsMaxSubscribers: eventsMaxSubscribers!,
     mqtt,
     logLevel,
     plantedBug,

@@ -119,6 +119,11 @@ export interface NodeConfig {
    * whatever the number of UAV ids. At least `TELEMETRY_WINDOW`, at most 100,000,000; default 1,000,000.
    */
   readonly telemetryMaxSamples: number;
+  /**
+   * From `EVENTS_MAX_SUBSCRIBERS`: live event streams (SSE and WebSocket together) this node serves
+   * at most; one more is refused with a 503. 1..1000000; default 2000.
+   */
+  readonly eventsMaxSubscribers: number;
   /** The UAV link's MQTT broker (`MQTT_URL`, `MQTT_TOPIC_ROOT`); undefined: no UAV link. */
   readonly mqtt: MqttConfig | undefined;
   /** From `LOG_LEVEL`: `debug`, `info`, `warn` or `error` (any case). Default `info`. */
@@ -144,5 +149,6 @@ export const NODE_CONFIG_DEFAULTS = {
   uavOfflineAfterS: 60,
   telemetryWindow: 120,
   telemetryMaxSamples: 1_000_000,
+  eventsMaxSubscribers: 2_000,
   logLevel: 'info',
 } as const satisfies Partial<NodeConfig>;

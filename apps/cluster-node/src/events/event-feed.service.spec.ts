@@ -151,10 +151,12 @@ class RecordingSink implements EventSink {
   }
 }
 
-function feedOver(table: EventTable, driver: AppliedIndex): EventFeed {
+function feedOver(table: EventTable, driver: AppliedIndex, eventsMaxSubscribers = 2000): EventFeed {
   const runtime = { driver } as unknown as ClusterNodeRuntime;
   const dataSource = table as unknown as DataSource;
-  return new EventFeed(runtime, dataSource, new NodeLogger('test', 'error'));
+  return new EventFeed(runtime, dataSource, new NodeLogger('test', 'error'), {
+    eventsMaxSubscribers,
+  });
 }
 
 const LIVE = parseEventStreamRequest({}, undefined);
@@ -243,5 +245,27 @@ describe('EventFeed', () => {
     assert.equal(sink.closedWith, 'shutting_down');
     assert.equal(feed.subscriberCount, 0);
     assert.equal(feed.cutOffs.shutting_down, 1);
+  });
+
+  it('refuses a stream beyond EVENTS_MAX_SUBSCRIBERS with a 503 naming the limit, and takes one again once a stream ends', () => {
+    const feed = feedOver(new EventTable(), new AppliedIndex(), 2);
+    const live = parseEventStreamRequest({}, undefined);
+    const first = new RecordingSink();
+    for (const sink of [first, new RecordingSink()]) {
+      admitEventStream(feed, live, 'from_index');
+      feed.subscribe(live, sink);
+    }
+    assert.throws(
+      () => admitEventStream(feed, live, 'from_index'),
+      (error: unknown) => {
+        assert.ok(error instanceof ApiError);
+        assert.equal(error.getStatus(), 503);
+        assert.match(error.message, /at most 2 event streams \(EVENTS_MAX_SUBSCRIBERS\)/);
+        assert.equal((error.getResponse() as { max_subscribers: number }).max_subscribers, 2);
+        return true;
+      },
+    );
+    first.close('slow_consumer');
+    admitEventStream(feed, live, 'from_index');
   });
 });

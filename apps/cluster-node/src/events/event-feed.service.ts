@@ -5,6 +5,7 @@ import {
   OnModuleDestroy,
   Optional,
 } from '@nestjs/common';
+import { NODE_CONFIG, NodeConfig } from '@falconmind/config';
 import { ClusterNodeRuntime, DriverStoppedError, OutcomeUnknownError } from '@falconmind/consensus';
 import {
   FLEET_EVENT_RETENTION_ENTRIES,
@@ -76,6 +77,7 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(CLUSTER_RUNTIME) private readonly runtime: ClusterNodeRuntime,
     @Inject(NODE_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(NODE_LOGGER) private readonly logger: NodeLogger,
+    @Inject(NODE_CONFIG) private readonly config: Pick<NodeConfig, 'eventsMaxSubscribers'>,
     @Optional() @Inject(TELEMETRY_FEED) private readonly telemetryFeed?: TelemetryFeed,
   ) {}
 
@@ -110,6 +112,11 @@ export class EventFeed implements OnApplicationBootstrap, OnModuleDestroy {
 
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /** The most streams this node serves at once (`EVENTS_MAX_SUBSCRIBERS`). */
+  get subscriberLimit(): number {
+    return this.config.eventsMaxSubscribers;
   }
 
   /** True when this node can serve telemetry (a telemetry provider is present). */

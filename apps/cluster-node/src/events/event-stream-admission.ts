@@ -5,7 +5,7 @@ import type { EventStreamRequest } from './event-stream-request';
 
 /**
  * The checks both streams (SSE and WebSocket) make before they start: the node is not stopping
- * (503), the point to resume from is still kept (410) and not beyond the log (409), and telemetry
+ * and serves fewer streams than its limit (503), the point to resume from is still kept (410) and not beyond the log (409), and telemetry
  * is asked for only where a provider exists (503).
  */
 export function admitEventStream(
@@ -17,6 +17,15 @@ export function admitEventStream(
     throw new ApiError(
       HttpStatus.SERVICE_UNAVAILABLE,
       'this node is stopping; connect to another node',
+    );
+  }
+  // WebSocket handshakes under way are not counted yet: the limit may be passed by as many.
+  if (feed.subscriberCount >= feed.subscriberLimit) {
+    throw new ApiError(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      `this node serves at most ${feed.subscriberLimit} event streams (EVENTS_MAX_SUBSCRIBERS); connect to another node`,
+      [],
+      { max_subscribers: feed.subscriberLimit },
     );
   }
   if (request.telemetryUavs.size > 0 && !feed.telemetryAvailable) {

@@ -79,7 +79,8 @@ export class EventsController {
   })
   @ApiResponse({
     status: 503,
-    description: 'the node is stopping, or telemetry was asked for and this node has none',
+    description:
+      'the node is stopping, serves EVENTS_MAX_SUBSCRIBERS streams already (max_subscribers), or telemetry was asked for and this node has none',
     schema: openApiSchema(API_ERROR_RESPONSE),
   })
   stream(
