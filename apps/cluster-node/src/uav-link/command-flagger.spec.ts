@@ -8,7 +8,7 @@ import {
   quietLogger,
   ScriptedDriver,
   scriptedRuntime,
-} from './testing/publisher-test-kit';
+} from './testing/uav-link-test-kit';
 
 const COMMAND = { command_id: '42-1', uav_id: 'flag-1' };
 

@@ -15,7 +15,7 @@ import {
   recordingLink,
   ScriptedDriver,
   scriptedRuntime,
-} from './testing/publisher-test-kit';
+} from './testing/uav-link-test-kit';
 import { UavLinkCounters } from './uav-link-counters';
 
 let node: FleetNode;

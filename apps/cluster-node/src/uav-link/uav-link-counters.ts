@@ -14,9 +14,11 @@ export type BadPayloadReason =
 
 /**
  * Why a well-formed message was dropped unhandled: `shed` (too much uplink work in flight),
- * `collapsed` (a newer report of the same UAV on the same mission superseded it).
+ * `collapsed` (a newer report of the same UAV on the same mission superseded it),
+ * `no_read_barrier` (it names what this node has not applied, and the cluster could not say in time
+ * whether that exists).
  */
-export type DropReason = 'shed' | 'collapsed';
+export type DropReason = 'shed' | 'collapsed' | 'no_read_barrier';
 
 /** What became of the telemetry samples that arrived over MQTT. */
 export type TelemetryOutcome = 'accepted' | 'rejected' | 'dropped_no_ingest';

@@ -12,7 +12,8 @@ import {
   UplinkChannel,
 } from '@falconmind/uav-link';
 import { DataSource } from 'typeorm';
-import { NODE_DATA_SOURCE, NODE_LOGGER } from '../cluster/cluster.tokens';
+import { ClusterNodeRuntime } from '@falconmind/consensus';
+import { CLUSTER_RUNTIME, NODE_DATA_SOURCE, NODE_LOGGER } from '../cluster/cluster.tokens';
 import { NodeLogger } from '../node-logger';
 import { TELEMETRY_INGEST, TelemetryIngest } from '../telemetry/telemetry.tokens';
 import { KnownUavs } from './known-uavs';
@@ -21,6 +22,9 @@ import { BAD_PAYLOAD_LOG_PER_MINUTE, MAX_PAYLOAD_BYTES, MAX_UPLINK_IN_FLIGHT } f
 import { RetryingProposer } from './retrying-proposer';
 import { BadPayloadReason, UavLinkCounters } from './uav-link-counters';
 import { UavLinkConnection } from './uav-link-connection';
+
+/** How long a message waits for the read barrier before it is dropped. */
+const READ_BARRIER_TIMEOUT_MS = 10_000;
 
 /**
  * What the node does with each message a UAV sends. A bad one (not JSON, wrong shape, unknown UAV)
@@ -39,6 +43,7 @@ export class UplinkHandler {
     private readonly proposer: RetryingProposer,
     @Inject(NODE_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(NODE_LOGGER) private readonly logger: NodeLogger,
+    @Inject(CLUSTER_RUNTIME) private readonly runtime: ClusterNodeRuntime,
     @Optional() @Inject(TELEMETRY_INGEST) private readonly telemetry?: TelemetryIngest,
   ) {}
 
@@ -170,8 +175,38 @@ export class UplinkHandler {
 
   private async registered(topic: string, channel: string, uavId: string): Promise<boolean> {
     if (await this.knownUavs.isRegistered(uavId)) return true;
+    if (!(await this.caughtUp(channel))) return false;
+    if (await this.knownUavs.isRegistered(uavId)) return true;
     this.bad(topic, channel, 'unknown_uav', `UAV ${uavId} is not registered`);
     return false;
+  }
+
+  /**
+   * Passes a linearizable read barrier, so that what is missing here is missing in the cluster, not
+   * only not yet applied by this node (a follower behind, a node just started). False, and the
+   * message dropped and counted, when the cluster cannot answer in time.
+   */
+  private async caughtUp(channel: string): Promise<boolean> {
+    try {
+      await this.runtime.driver.readBarrier(READ_BARRIER_TIMEOUT_MS);
+      return true;
+    } catch (error) {
+      this.counters.droppedMessage(channel, 'no_read_barrier');
+      this.logger.debug('UAV link: no read barrier; a message was dropped', {
+        channel,
+        error: String(error),
+      });
+      return false;
+    }
+  }
+
+  /** Whether the mission exists and is one of this UAV's, as this node has applied it. */
+  private async isMissionOf(uavId: string, missionId: string): Promise<boolean> {
+    const rows = await this.dataSource.query<Array<{ uav_list: string[] }>>(
+      'SELECT uav_list FROM missions WHERE mission_id = $1',
+      [missionId],
+    );
+    return rows.length > 0 && rows[0].uav_list.includes(uavId);
   }
 
   private async missionStatus(
@@ -180,18 +215,17 @@ export class UplinkHandler {
     report: MissionStatusReport,
   ): Promise<void> {
     if (!(await this.registered(topic, 'mission_status', uavId))) return;
-    const rows = await this.dataSource.query<Array<{ uav_list: string[] }>>(
-      'SELECT uav_list FROM missions WHERE mission_id = $1',
-      [report.mission_id],
-    );
-    if (rows.length === 0 || !rows[0].uav_list.includes(uavId)) {
-      this.bad(
-        topic,
-        'mission_status',
-        'unknown_mission',
-        `mission ${report.mission_id} does not exist or is not one of UAV ${uavId}'s`,
-      );
-      return;
+    if (!(await this.isMissionOf(uavId, report.mission_id))) {
+      if (!(await this.caughtUp('mission_status'))) return;
+      if (!(await this.isMissionOf(uavId, report.mission_id))) {
+        this.bad(
+          topic,
+          'mission_status',
+          'unknown_mission',
+          `mission ${report.mission_id} does not exist or is not one of UAV ${uavId}'s`,
+        );
+        return;
+      }
     }
     const outcome = await this.proposer.propose({
       type: 'ReportMissionProgress',

@@ -7,7 +7,7 @@ import { NodeLogger } from '../../node-logger';
 import type { UavLinkConnection } from '../uav-link-connection';
 
 /**
- * Test-only stand-ins for the parts around the leader's publisher that a unit test cannot run for
+ * Test-only stand-ins for the parts of the UAV link that a unit test cannot run for
  * real without a whole cluster: the Raft driver (its role, term and stop are set by the test; its
  * proposals are recorded) and the broker connection (its publishes are recorded). The outbox is a
  * real database.
@@ -34,6 +34,16 @@ export class ScriptedDriver {
     this.role = role;
     this.term = term;
     for (const listener of this.roleListeners) listener({ role });
+  }
+
+  /** What a read barrier does before it resolves (by default nothing: the node is caught up). */
+  barrier: () => Promise<void> = () => Promise.resolve();
+  barriers = 0;
+
+  async readBarrier(): Promise<number> {
+    this.barriers++;
+    await this.barrier();
+    return 0;
   }
 
   propose(payload: Uint8Array): Promise<unknown> {
