@@ -175,7 +175,7 @@ function applyCommand(
     case 'AckUavCommand':
       return ackUavCommand(db, command, commandTime(command.at));
     case 'FlagUavCommand':
-      return flagUavCommand(db, command, commandTime(command.at));
+      return flagUavCommand(db, command, commandTime(command.at), notes);
   }
 }
 

@@ -2,13 +2,15 @@ import type { UavStatus } from '../model';
 
 /**
  * What the applier knew while applying one command and its outcome does not say: the status each
- * UAV had before (for uav_online / uav_offline), and whether a CreateMission inserted the mission
- * or found the same one already there. The applier fills it where it has read the rows anyway, so
+ * UAV had before (for uav_online / uav_offline), whether a CreateMission inserted the mission or
+ * found the same one already there, and whether a FlagUavCommand flagged its command or found it
+ * acknowledged or flagged already. The applier fills it where it has read the rows anyway, so
  * deriving events costs no extra query.
  */
 export class FleetApplyNotes {
   private readonly statusBefore = new Map<string, UavStatus | null>();
   private inserted = false;
+  private flagged = false;
 
   /** Notes a UAV's status before the command (null: not registered). The first note wins. */
   uavStatusBefore(uavId: string, status: UavStatus | null): void {
@@ -26,5 +28,14 @@ export class FleetApplyNotes {
 
   get insertedMission(): boolean {
     return this.inserted;
+  }
+
+  /** A FlagUavCommand flagged its command here (it was still PENDING). */
+  uavCommandFlagged(): void {
+    this.flagged = true;
+  }
+
+  get flaggedUavCommand(): boolean {
+    return this.flagged;
   }
 }

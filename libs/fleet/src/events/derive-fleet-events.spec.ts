@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FleetCommand } from '../commands';
 import type { Mission, Uav, UavStatus } from '../model';
+import type { UavCommandRow } from '../outbox';
 import { applied, FleetApplyOutcome, rejected } from '../rejection';
 import { action, at, createMission, progress, registerUav } from '../testing/fleet-test-kit';
 import { FleetApplyNotes } from './apply-notes';
@@ -51,6 +52,38 @@ function notesWith(statuses: Record<string, UavStatus | null>, inserted = false)
   const notes = new FleetApplyNotes();
   for (const [id, status] of Object.entries(statuses)) notes.uavStatusBefore(id, status);
   if (inserted) notes.missionInserted();
+  return notes;
+}
+
+const FLAG: FleetCommand = {
+  type: 'FlagUavCommand',
+  command_id: '40-1',
+  uav_id: 'uav-1',
+  tries: 10,
+  at: at(5),
+};
+
+function flaggedCommand(): UavCommandRow {
+  return {
+    command_id: '40-1',
+    uav_id: 'uav-1',
+    seq: 3,
+    action: 'dispatch',
+    mission_id: 'm-1',
+    mission: { name: 'Mission m-1' },
+    issued_at: at(0),
+    log_index: 40,
+    state: 'FLAGGED',
+    ack_status: null,
+    acked_at: null,
+    flagged_at: at(5),
+    tries: 10,
+  };
+}
+
+function flaggedNotes(): FleetApplyNotes {
+  const notes = new FleetApplyNotes();
+  notes.uavCommandFlagged();
   return notes;
 }
 
@@ -232,8 +265,32 @@ describe('deriveFleetEvents: nothing changed, nothing emitted', () => {
         applied({ offline: [uav('u', 'OFFLINE')], skipped: [] }),
         notesWith({ u: 'IDLE' }),
       ),
+      ...types(FLAG, applied(flaggedCommand()), flaggedNotes()),
     ]);
     assert.deepEqual([...produced].sort(), [...FLEET_EVENT_TYPES].sort());
+  });
+});
+
+describe('deriveFleetEvents: UAV commands', () => {
+  it('a command flagged here gives uav_command_flagged, without the mission details', () => {
+    const [event] = deriveFleetEvents(FLAG, applied(flaggedCommand()), flaggedNotes());
+    assert.deepEqual(event, {
+      type: 'uav_command_flagged',
+      data: {
+        uav_id: 'uav-1',
+        command_id: '40-1',
+        seq: 3,
+        action: 'dispatch',
+        mission_id: 'm-1',
+        issued_at: at(0),
+        flagged_at: at(5),
+        tries: 10,
+      },
+    });
+  });
+
+  it('a flag that found the command acknowledged or flagged already gives nothing', () => {
+    assert.deepEqual(types(FLAG, applied(flaggedCommand())), []);
   });
 });
 

@@ -1,12 +1,14 @@
 import type { FleetCommand } from '../commands';
 import type { MarkUavsOfflineResult, SyncUavStatesResult } from '../fleet-applier';
 import type { Mission, Uav } from '../model';
+import type { UavCommandRow } from '../outbox/uav-command';
 import type { FleetApplyOutcome } from '../rejection';
 import type { FleetApplyNotes } from './apply-notes';
 import type {
   FleetEventDraft,
   FleetEventType,
   MissionEventData,
+  UavCommandEventData,
   UavEventData,
 } from './fleet-event';
 
@@ -47,6 +49,9 @@ export function deriveFleetEvents(
       return (outcome.result as MarkUavsOfflineResult).offline.map((uav) =>
         uavEvent('uav_offline', uav, notes.previousStatus(uav.uav_id) ?? null),
       );
+    case 'FlagUavCommand':
+      // Flagging an already flagged or acknowledged command changed nothing.
+      return notes.flaggedUavCommand ? [uavCommandEvent(outcome.result as UavCommandRow)] : [];
     default:
       // Commands that change no mission's or UAV's public state produce no event.
       return [];
@@ -95,6 +100,20 @@ function missionEvent(type: FleetEventType, result: unknown): FleetEventDraft {
     completed_at: mission.completed_at,
   };
   return { type, data };
+}
+
+function uavCommandEvent(row: UavCommandRow): FleetEventDraft {
+  const data: UavCommandEventData = {
+    uav_id: row.uav_id,
+    command_id: row.command_id,
+    seq: row.seq,
+    action: row.action,
+    mission_id: row.mission_id,
+    issued_at: row.issued_at,
+    flagged_at: row.flagged_at,
+    tries: row.tries,
+  };
+  return { type: 'uav_command_flagged', data };
 }
 
 function uavEvent(type: FleetEventType, uav: Uav, previous: Uav['status'] | null): FleetEventDraft {

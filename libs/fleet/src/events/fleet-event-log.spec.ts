@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { FleetCommand } from '../commands';
 import { applyFleetCommand } from '../fleet-applier';
+import { uavCommandsOf } from '../outbox';
 import {
   action,
   at,
@@ -121,6 +123,42 @@ describe('fleet_events', () => {
       1000,
     );
     assert.deepEqual(afterWholeIndex, all.slice(1));
+  });
+
+  it('a UAV command given up on gives uav_command_flagged once; flagging it again gives none', async () => {
+    await node.ok(registerUav('flag-uav'));
+    await node.ok(createMission('flag-m', { uav_list: ['flag-uav'] }));
+    await node.ok(action('DispatchMission', 'flag-m'));
+    const [command] = await uavCommandsOf(node.database.dataSource, 'flag-uav');
+    const flag: FleetCommand = {
+      type: 'FlagUavCommand',
+      command_id: command.command_id,
+      uav_id: 'flag-uav',
+      tries: 7,
+      at: at(300),
+    };
+    const index = node.appliedIndex + 1;
+    await node.ok(flag);
+    await node.ok({ ...flag, at: at(301) });
+    const events = await readFleetEvents(
+      node.database.dataSource,
+      { index: index - 1, position: Number.MAX_SAFE_INTEGER },
+      10,
+    );
+    assert.deepEqual(
+      events.map((e) => [e.id, e.type]),
+      [[`${index}-0`, 'uav_command_flagged']],
+    );
+    assert.deepEqual(events[0].data, {
+      uav_id: 'flag-uav',
+      command_id: command.command_id,
+      seq: command.seq,
+      action: 'dispatch',
+      mission_id: 'flag-m',
+      issued_at: command.issued_at,
+      flagged_at: at(300),
+      tries: 7,
+    });
   });
 
   it('prunes events older than the retention window, by log index, every prune interval', async () => {

@@ -1,4 +1,5 @@
 import type { MissionState, MissionType, UavStatus } from '../model';
+import type { UavCommandAction } from '../outbox/uav-command';
 
 /**
  * The events the fleet's applied commands produce (docs/events.md). They are derived while an
@@ -18,6 +19,7 @@ export const FLEET_EVENT_TYPES = [
   'uav_registered',
   'uav_online',
   'uav_offline',
+  'uav_command_flagged',
 ] as const;
 export type FleetEventType = (typeof FLEET_EVENT_TYPES)[number];
 
@@ -48,7 +50,22 @@ export interface UavEventData {
   readonly updated_at: string;
 }
 
-export type FleetEventData = MissionEventData | UavEventData;
+/**
+ * A command to a UAV that it never acknowledged, given up on: the command is FLAGGED (no more
+ * sends) and the UAV was set ERROR. Without the dispatch's mission details (read the mission).
+ */
+export interface UavCommandEventData {
+  readonly uav_id: string;
+  readonly command_id: string;
+  readonly seq: number;
+  readonly action: UavCommandAction;
+  readonly mission_id: string;
+  readonly issued_at: string;
+  readonly flagged_at: string | null;
+  readonly tries: number | null;
+}
+
+export type FleetEventData = MissionEventData | UavEventData | UavCommandEventData;
 
 /** An event as derived from one applied command, before it has its place in the log. */
 export interface FleetEventDraft {
@@ -95,7 +112,7 @@ export function missionIdOf(event: FleetEventDraft): string | undefined {
   return 'mission_id' in event.data ? event.data.mission_id : undefined;
 }
 
-/** The UAVs an event concerns: the UAV of a UAV event, the UAVs of a mission event. */
+/** The UAVs an event concerns: the UAV of a UAV or UAV command event, the UAVs of a mission event. */
 export function uavIdsOf(event: FleetEventDraft): readonly string[] {
   return 'uav_id' in event.data ? [event.data.uav_id] : event.data.uav_list;
 }

@@ -15,6 +15,7 @@ export type {
   FleetEventPosition,
   FleetEventType,
   MissionEventData,
+  UavCommandEventData,
   UavEventData,
 } from './fleet-event';
 export {

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { FleetCommand } from '../commands';
+import type { FleetApplyNotes } from '../events/apply-notes';
 import { applied, FleetApplyOutcome, rejected } from '../rejection';
 import { deriveUavCommands } from './derive-uav-commands';
 import type { AckUavCommandCommand, FlagUavCommandCommand } from './outbox-commands';
@@ -101,6 +102,7 @@ export async function flagUavCommand(
   db: EntityManager,
   command: FlagUavCommandCommand,
   at: string,
+  notes?: FleetApplyNotes,
 ): Promise<FleetApplyOutcome> {
   const record = await loadCommand(db, command.command_id, command.uav_id);
   if (!record) {
@@ -118,5 +120,6 @@ export async function flagUavCommand(
      WHERE uav_id = $1 AND status <> 'ERROR'`,
     [command.uav_id, at],
   );
+  notes?.uavCommandFlagged();
   return applied(row);
 }
