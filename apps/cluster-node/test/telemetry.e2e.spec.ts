@@ -293,12 +293,27 @@ describe('telemetry on a three-node cluster', { timeout: 150_000 }, () => {
         ['body'],
       );
 
-      // Other routes keep the default 100 KB (refused, though not in the API's shape: the
-      // exception filter does not map body-parser's errors).
+      // Other routes keep the default 100 KB, refused in the API's shape, never as a 500.
       const heartbeat = await call<Json>(a, 'POST', '/uavs/uav-tel-big/heartbeat', {
         metadata: { note: 'x'.repeat(200 * 1024) },
       });
-      assert.ok(heartbeat.status >= 400, show(heartbeat));
+      assert.equal(heartbeat.status, 413, show(heartbeat));
+      assert.deepEqual(
+        (heartbeat.body.details as Json[]).map((d) => d.field),
+        ['body'],
+      );
+      const notJson = await fetch(`${a.url}/missions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"name": ',
+      });
+      const notJsonBody = (await notJson.json()) as Json;
+      assert.equal(notJson.status, 400, JSON.stringify(notJsonBody));
+      assert.deepEqual(
+        (notJsonBody.details as Json[]).map((d) => d.field),
+        ['body'],
+        JSON.stringify(notJsonBody),
+      );
     },
   );
 
