@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { summarizeLatencies } from '../latency-summary';
 import { startUsageMonitor } from './measure-load';
+import { notApplicableToEtcd } from './node-probes';
 import { Workload, WorkloadContext } from './workload-context';
 import { SystemMeasurement } from './workload-result';
 
@@ -30,14 +31,14 @@ export const eventFanout: Workload = {
   description:
     'SSE subscribers spread over the FalconMind members receive mission_created events; writes go one at a time to the leader; latency from the write acknowledgement to each subscriber’s receipt (p50/p99/max over every subscriber and write). FalconMind only.',
   async run(context) {
-    if (context.system.name !== 'falconmind') return notApplicable();
+    if (context.system.name !== 'falconmind') return notApplicableToEtcd('event stream');
     return measureFanout(context);
   },
 };
 
 async function measureFanout(context: WorkloadContext): Promise<SystemMeasurement> {
   const target = context.system.target();
-  if (target.system !== 'falconmind') return notApplicable();
+  if (target.system !== 'falconmind') return notApplicableToEtcd('event stream');
   const urls = target.urls;
   const leaderUrl = urls[await context.system.leaderIndex()];
   const { eventSubscribers, eventWrites } = context.plan;
@@ -196,19 +197,5 @@ function missionBody(missionId: string, uavId: string): Record<string, unknown> 
       search_params: { pattern: 'LAWN_MOWER' },
     },
     priority: 0,
-  };
-}
-
-function notApplicable(): SystemMeasurement {
-  return {
-    succeeded: 0,
-    failed: 0,
-    durationS: 0,
-    throughputOpsPerS: 0,
-    latency: summarizeLatencies([]),
-    processes: [],
-    figures: {},
-    errorSamples: [],
-    notes: ['not applicable: etcd has no event stream (nothing is compared)'],
   };
 }

@@ -1,5 +1,6 @@
 import { summarizeLatencies } from '../latency-summary';
 import { startUsageMonitor } from './measure-load';
+import { highestTermOf, notApplicableToEtcd, scrapeMetrics } from './node-probes';
 import { Workload, WorkloadContext } from './workload-context';
 import { SystemMeasurement } from './workload-result';
 
@@ -29,28 +30,27 @@ export const telemetryIngest: Workload = {
   title: 'Telemetry ingest',
   description: `Closed-loop clients POST batches of ${SAMPLES_PER_REQUEST} telemetry samples (${UAV_COUNT} UAVs) to the FalconMind leader's /ingress/telemetry; samples/s accepted, and elections (term changes) meanwhile. FalconMind only.`,
   async run(context) {
-    if (context.system.name !== 'falconmind') return notApplicable();
+    if (context.system.name !== 'falconmind') return notApplicableToEtcd('telemetry ingress');
     return measureIngest(context);
   },
 };
 
 async function measureIngest(context: WorkloadContext): Promise<SystemMeasurement> {
   const target = context.system.target();
-  if (target.system !== 'falconmind') return notApplicable();
+  if (target.system !== 'falconmind') return notApplicableToEtcd('telemetry ingress');
   const urls = target.urls;
   const leaderUrl = urls[await context.system.leaderIndex()];
   const durationMs = context.plan.telemetryDurationMs;
 
   const followerUrls = urls.filter((url) => url !== leaderUrl);
-  const termAtStart = Math.max(...(await Promise.all(urls.map(termOf))));
-  const before = await scrape(leaderUrl);
-  const followersBefore = await Promise.all(followerUrls.map(scrape));
+  const termAtStart = await highestTermOf(urls);
+  const before = await scrapeMetrics(leaderUrl);
+  const followersBefore = await Promise.all(followerUrls.map(scrapeMetrics));
   let highestTerm = termAtStart;
   let polling = true;
   const poller = (async () => {
     while (polling) {
-      for (const term of await Promise.all(urls.map(termOf)))
-        highestTerm = Math.max(highestTerm, term);
+      highestTerm = Math.max(highestTerm, await highestTermOf(urls));
       await new Promise((resolve) => setTimeout(resolve, TERM_POLL_MS));
     }
   })();
@@ -74,9 +74,9 @@ async function measureIngest(context: WorkloadContext): Promise<SystemMeasuremen
   const processes = monitor.stop();
   polling = false;
   await poller;
-  for (const term of await Promise.all(urls.map(termOf))) highestTerm = Math.max(highestTerm, term);
-  const after = await scrape(leaderUrl);
-  const followersAfter = await Promise.all(followerUrls.map(scrape));
+  highestTerm = Math.max(highestTerm, await highestTermOf(urls));
+  const after = await scrapeMetrics(leaderUrl);
+  const followersAfter = await Promise.all(followerUrls.map(scrapeMetrics));
   /** Summed over the followers. */
   const followerDelta = (name: string): number =>
     followersAfter.reduce(
@@ -166,44 +166,4 @@ function batchBody(client: number, round: number): string {
     );
   }
   return `[${parts.join(',')}]`;
-}
-
-async function termOf(url: string): Promise<number> {
-  try {
-    const response = await fetch(`${url}/cluster/info`, { signal: AbortSignal.timeout(2_000) });
-    const info = (await response.json()) as { term?: number };
-    return info.term ?? 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** The unlabelled and labelled series of a node's /metrics, by their full name. */
-async function scrape(url: string): Promise<Map<string, number>> {
-  const series = new Map<string, number>();
-  try {
-    const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });
-    for (const line of (await response.text()).split('\n')) {
-      if (line.startsWith('#') || line.trim() === '') continue;
-      const space = line.lastIndexOf(' ');
-      series.set(line.slice(0, space), Number(line.slice(space + 1)));
-    }
-  } catch {
-    // No metrics: the figures that need them read 0.
-  }
-  return series;
-}
-
-function notApplicable(): SystemMeasurement {
-  return {
-    succeeded: 0,
-    failed: 0,
-    durationS: 0,
-    throughputOpsPerS: 0,
-    latency: summarizeLatencies([]),
-    processes: [],
-    figures: {},
-    errorSamples: [],
-    notes: ['not applicable: etcd has no telemetry ingress (nothing is compared)'],
-  };
 }

@@ -2,6 +2,13 @@ import { connect, MqttClient } from 'mqtt';
 import { summarizeLatencies } from '../latency-summary';
 import { BENCH_MQTT_TOPIC_ROOT, BENCH_MQTT_URL } from '../systems/bench-mqtt';
 import { startUsageMonitor } from './measure-load';
+import {
+  highestTermOf,
+  notApplicableToEtcd,
+  scrapeMetrics,
+  seriesDelta,
+  seriesDeltaByPrefix,
+} from './node-probes';
 import { Workload, WorkloadContext } from './workload-context';
 import { SystemMeasurement } from './workload-result';
 
@@ -30,7 +37,7 @@ export const telemetryMqtt: Workload = {
   description: `MQTT publishers offer ${OFFERED_PER_MEMBER_PER_S} telemetry samples/s per member (QoS 0, one sample per message) for ${DURATION_MS / 1000} s; samples/s each FalconMind node ingested, and elections meanwhile. FalconMind only.`,
   async run(context) {
     const target = context.system.target();
-    if (target.system !== 'falconmind') return notApplicable();
+    if (target.system !== 'falconmind') return notApplicableToEtcd('MQTT telemetry');
     return measure(context, target.urls);
   },
 };
@@ -55,17 +62,16 @@ async function measure(
     ),
   );
   try {
-    const termAtStart = Math.max(...(await Promise.all(urls.map(termOf))));
+    const termAtStart = await highestTermOf(urls);
     let highestTerm = termAtStart;
     let polling = true;
     const poller = (async () => {
       while (polling) {
-        for (const term of await Promise.all(urls.map(termOf)))
-          highestTerm = Math.max(highestTerm, term);
+        highestTerm = Math.max(highestTerm, await highestTermOf(urls));
         await new Promise((resolve) => setTimeout(resolve, TERM_POLL_MS));
       }
     })();
-    const before = await Promise.all(urls.map(scrape));
+    const before = await Promise.all(urls.map(scrapeMetrics));
     const monitor = await startUsageMonitor(context);
 
     const offeredPerS = OFFERED_PER_MEMBER_PER_S * urls.length;
@@ -75,20 +81,19 @@ async function measure(
     // Let the nodes drain what the broker already passed on.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const processes = monitor.stop();
-    const after = await Promise.all(urls.map(scrape));
+    const after = await Promise.all(urls.map(scrapeMetrics));
     polling = false;
     await poller;
-    for (const term of await Promise.all(urls.map(termOf)))
-      highestTerm = Math.max(highestTerm, term);
+    highestTerm = Math.max(highestTerm, await highestTermOf(urls));
 
     const seconds = publishedMs / 1000;
-    const perNode = urls.map((_, i) => delta(before[i], after[i], ACCEPTED_SERIES) / seconds);
+    const perNode = urls.map((_, i) => seriesDelta(before[i], after[i], ACCEPTED_SERIES) / seconds);
     const received = urls.reduce(
-      (sum, _, i) => sum + delta(before[i], after[i], RECEIVED_SERIES),
+      (sum, _, i) => sum + seriesDelta(before[i], after[i], RECEIVED_SERIES),
       0,
     );
     const bad = urls.reduce(
-      (sum, _, i) => sum + deltaPrefix(before[i], after[i], BAD_SERIES_PREFIX),
+      (sum, _, i) => sum + seriesDeltaByPrefix(before[i], after[i], BAD_SERIES_PREFIX),
       0,
     );
     const ingestedPerS = perNode.reduce((sum, rate) => sum + rate, 0);
@@ -151,59 +156,4 @@ function sample(uavId: string, n: number): string {
     `"battery":{"percent":81.5,"voltage_mv":15600},"gps":{"fix_type":3,"num_sat":12},` +
     `"link_quality":0.93,"flight_mode":"AUTO"}`
   );
-}
-
-function delta(before: Map<string, number>, after: Map<string, number>, series: string): number {
-  return (after.get(series) ?? 0) - (before.get(series) ?? 0);
-}
-
-function deltaPrefix(
-  before: Map<string, number>,
-  after: Map<string, number>,
-  prefix: string,
-): number {
-  let sum = 0;
-  for (const [series, value] of after) {
-    if (series.startsWith(prefix)) sum += value - (before.get(series) ?? 0);
-  }
-  return sum;
-}
-
-async function termOf(url: string): Promise<number> {
-  try {
-    const response = await fetch(`${url}/cluster/info`, { signal: AbortSignal.timeout(2_000) });
-    return ((await response.json()) as { term?: number }).term ?? 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** A node's /metrics series by full name (labels included). */
-async function scrape(url: string): Promise<Map<string, number>> {
-  const series = new Map<string, number>();
-  try {
-    const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });
-    for (const line of (await response.text()).split('\n')) {
-      if (line.startsWith('#') || line.trim() === '') continue;
-      const space = line.lastIndexOf(' ');
-      series.set(line.slice(0, space), Number(line.slice(space + 1)));
-    }
-  } catch {
-    // No metrics: the figures read 0.
-  }
-  return series;
-}
-
-function notApplicable(): SystemMeasurement {
-  return {
-    succeeded: 0,
-    failed: 0,
-    durationS: 0,
-    throughputOpsPerS: 0,
-    latency: summarizeLatencies([]),
-    processes: [],
-    figures: {},
-    errorSamples: [],
-    notes: ['not applicable: etcd has no MQTT telemetry (nothing is compared)'],
-  };
 }
