@@ -556,7 +556,8 @@ export class RaftDriver {
   private async drainApplyBacklog(): Promise<void> {
     try {
       while (!this.stopped && this.applyBacklog.length > 0) {
-        // Everything committed meanwhile goes into one transaction: one commit for many Readies.
+        // What was committed meanwhile goes into one transaction (up to MAX_APPLY_BATCH entries):
+        // one commit for many Readies.
         const batch = this.applyBacklog.splice(0, MAX_APPLY_BATCH);
         await this.applyEntries(batch);
         this.maybeCompact();
