@@ -54,6 +54,15 @@ export interface RaftDriverOptions {
 }
 
 /** The outcome of a proposal once the node that took it has applied it. */
+/** Where a read was served: see {@link RaftDriver.readPoint}. */
+export interface ReadPoint {
+  readonly term: number;
+  /** The last index this node's state machine has applied. */
+  readonly appliedIndex: number;
+  /** Milliseconds since this node heard from the leader: 0 on the leader, undefined if none known. */
+  readonly leaderContactMs: number | undefined;
+}
+
 export interface Applied {
   readonly index: number;
   readonly outcome: ApplyOutcome;
@@ -287,6 +296,22 @@ export class RaftDriver {
   /** Called with each change of leader or role. */
   onRoleChange(listener: (state: SoftState) => void): void {
     this.roleListeners.push(listener);
+  }
+
+  /**
+   * What an answer to a read says about where it was served (term, applied index, how long since
+   * the leader was heard from), without the per-member progress `status()` builds: cheap enough to
+   * call once per HTTP request.
+   */
+  readPoint(): ReadPoint {
+    const { term, role, leader } = this.core.basicStatus();
+    let leaderContactMs: number | undefined;
+    if (role === 'leader') leaderContactMs = 0;
+    else if (leader) {
+      const heardAt = this.lastContact.get(leader);
+      if (heardAt !== undefined) leaderContactMs = Math.round(performance.now() - heardAt);
+    }
+    return { term, appliedIndex: this.appliedIndex, leaderContactMs };
   }
 
   status(): ReturnType<RawNode['status']> & { readonly stateMachineApplied: number } {

@@ -2,9 +2,10 @@ import { NODE_CONFIG, NodeConfig } from '@falconmind/config';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { ClusterNodeRuntime } from '@falconmind/consensus';
+import { ClusterNodeRuntime, RaftDriver } from '@falconmind/consensus';
 import {
   FleetCommandDraft,
+  FleetQueryable,
   httpStatusOfRejection,
   parseFleetRejection,
   prepareFleetCommand,
@@ -13,10 +14,13 @@ import { DataSource } from 'typeorm';
 import { CLUSTER_RUNTIME, NODE_DATA_SOURCE } from '../cluster/cluster.tokens';
 import { mergeProblems } from './request-body';
 import { ApiError, FieldProblem } from '../common/api-error';
+import { PreparedReads } from './prepared-reads';
 import { parseReadConsistency, ReadConsistency } from './read-consistency';
 
 /** How long a write or a read barrier may wait for the cluster before the client gets a 503. */
 const REQUEST_TIMEOUT_MS = 10_000;
+
+type ReadPoint = ReturnType<RaftDriver['readPoint']>;
 
 /**
  * Where the fleet API meets the cluster: writes become commands proposed through Raft and answered
@@ -25,11 +29,16 @@ const REQUEST_TIMEOUT_MS = 10_000;
  */
 @Injectable()
 export class FleetGateway {
+  /** What the read endpoints query: the API's pool, with prepared statements. */
+  readonly reads: FleetQueryable;
+
   constructor(
     @Inject(CLUSTER_RUNTIME) private readonly runtime: ClusterNodeRuntime,
     @Inject(NODE_DATA_SOURCE) readonly dataSource: DataSource,
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
-  ) {}
+  ) {
+    this.reads = new PreparedReads(dataSource);
+  }
 
   /**
    * Validates, proposes and waits for the command; returns what applying it produced. `bodyProblems`
@@ -47,7 +56,7 @@ export class FleetGateway {
     const problems = mergeProblems(bodyProblems, prepared.ok ? [] : prepared.problems);
     if (problems.length > 0 || !prepared.ok) throw ApiError.badRequest(problems);
     const applied = await this.runtime.driver.propose(prepared.payload, REQUEST_TIMEOUT_MS);
-    this.setHeaders(response, applied.index);
+    this.setHeaders(response, this.runtime.driver.readPoint(), applied.index);
     const rejection = parseFleetRejection(applied.outcome);
     if (rejection) {
       const status = httpStatusOfRejection(rejection.code);
@@ -80,27 +89,32 @@ export class FleetGateway {
         );
       });
     }
-    if (consistency.consistency === 'stale') {
-      const lastContact = this.lastLeaderContactMs();
-      response.setHeader(
-        'X-Raft-Last-Contact-Ms',
-        lastContact === undefined ? 'unknown' : String(lastContact),
-      );
-      if (
-        consistency.maxStalenessMs !== undefined &&
-        (lastContact === undefined || lastContact > consistency.maxStalenessMs)
-      ) {
-        throw new ApiError(
-          HttpStatus.SERVICE_UNAVAILABLE,
-          `this node last heard from a leader ${lastContact ?? 'never'} ms ago, more than max_staleness_ms=${consistency.maxStalenessMs}`,
-          [],
-          { retryable: true, last_contact_ms: lastContact ?? null },
-        );
+    if (consistency.consistency !== 'stale') {
+      if (this.config.plantedBug !== 'stale-read') {
+        await driver.readBarrier(REQUEST_TIMEOUT_MS, consistency.consistency === 'lease');
       }
-    } else if (this.config.plantedBug !== 'stale-read') {
-      await driver.readBarrier(REQUEST_TIMEOUT_MS, consistency.consistency === 'lease');
+      this.setHeaders(response, driver.readPoint());
+      return;
     }
-    this.setHeaders(response, driver.status().stateMachineApplied);
+    // One look at the driver for both the staleness check and the headers, so that they agree.
+    const point = driver.readPoint();
+    const lastContact = point.leaderContactMs;
+    response.setHeader(
+      'X-Raft-Last-Contact-Ms',
+      lastContact === undefined ? 'unknown' : String(lastContact),
+    );
+    if (
+      consistency.maxStalenessMs !== undefined &&
+      (lastContact === undefined || lastContact > consistency.maxStalenessMs)
+    ) {
+      throw new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        `this node last heard from a leader ${lastContact ?? 'never'} ms ago, more than max_staleness_ms=${consistency.maxStalenessMs}`,
+        [],
+        { retryable: true, last_contact_ms: lastContact ?? null },
+      );
+    }
+    this.setHeaders(response, point);
   }
 
   /**
@@ -110,30 +124,25 @@ export class FleetGateway {
   async readOne<T extends { version: number }>(
     query: Readonly<Record<string, unknown>>,
     response: Response,
-    load: (dataSource: DataSource) => Promise<T | undefined>,
+    load: (db: FleetQueryable) => Promise<T | undefined>,
     notFound: string,
   ): Promise<T> {
     const consistency = parseReadConsistency(query);
     if (Array.isArray(consistency)) throw ApiError.badRequest(consistency);
     await this.beforeRead(consistency, response);
-    const record = await load(this.dataSource);
+    const record = await load(this.reads);
     if (!record) throw new ApiError(HttpStatus.NOT_FOUND, notFound);
     response.setHeader('ETag', `"${record.version}"`);
     return record;
   }
 
-  /** Milliseconds since this node heard from the leader (0 on the leader); undefined if no leader. */
-  private lastLeaderContactMs(): number | undefined {
-    const status = this.runtime.driver.status();
-    if (status.role === 'leader') return 0;
-    if (!status.leader) return undefined;
-    return this.runtime.driver.lastContactMs().get(status.leader);
-  }
-
-  private setHeaders(response: Response, appliedIndex: number): void {
-    const status = this.runtime.driver.status();
+  private setHeaders(
+    response: Response,
+    point: ReadPoint,
+    appliedIndex = point.appliedIndex,
+  ): void {
     response.setHeader('X-Raft-Node', this.runtime.nodeId);
-    response.setHeader('X-Raft-Term', String(status.term));
+    response.setHeader('X-Raft-Term', String(point.term));
     response.setHeader('X-Raft-Applied-Index', String(appliedIndex));
   }
 }

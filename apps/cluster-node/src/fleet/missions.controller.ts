@@ -75,7 +75,7 @@ export class MissionsController {
   ): Promise<unknown> {
     const { consistency, filters } = parseListRequest(query, parseListMissionsQuery);
     await this.fleet.beforeRead(consistency, response);
-    return listMissions(this.fleet.dataSource, filters);
+    return listMissions(this.fleet.reads, filters);
   }
 
   @Post()

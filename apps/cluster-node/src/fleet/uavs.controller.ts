@@ -60,7 +60,7 @@ export class UavsController {
   ): Promise<unknown> {
     const { consistency, filters } = parseListRequest(query, parseListUavsQuery);
     await this.fleet.beforeRead(consistency, response);
-    return listUavs(this.fleet.dataSource, filters);
+    return listUavs(this.fleet.reads, filters);
   }
 
   @Get(':id')
@@ -120,7 +120,7 @@ export class UavsController {
   async heartbeat(@Param('id') id: string, @Body() body: unknown): Promise<unknown> {
     const { fields, problems } = checkBody(UAV_HEARTBEAT_REQUEST, body);
     if (problems.length > 0) throw ApiError.badRequest(problems);
-    if (!(await getUav(this.fleet.dataSource, id))) {
+    if (!(await getUav(this.fleet.reads, id))) {
       throw new ApiError(
         HttpStatus.NOT_FOUND,
         `UAV ${id} is not registered: POST /uavs/${id}/register first`,
