@@ -1,7 +1,6 @@
-import type { CommandApplier, ProposalEnvelope } from '@falconmind/consensus';
+import type { CommandApplier, CommittedCommand, ProposalEnvelope } from '@falconmind/consensus';
 import type { Entry } from '@falconmind/raft';
 import type { EntityManager } from 'typeorm';
-import { canonicalJson, sha256Hex } from './canonical-json';
 import {
   CommandTimestamp,
   CreateMissionCommand,
@@ -15,24 +14,14 @@ import {
 } from './commands';
 import { deriveFleetEvents, FleetApplyNotes, recordFleetEvents } from './events';
 import { FLEET_TABLES } from './fleet-migrations';
+import { applyFleetRun } from './fleet-run';
+import { answerFromStore, IDEMPOTENCY_RETENTION_ENTRIES, requestHash } from './idempotency-keys';
 import { ackUavCommand, flagUavCommand, recordUavCommands, UavCommandRow } from './outbox';
 import { Mission, MissionState, Position, TERMINAL_MISSION_STATES, Uav, UavStatus } from './model';
-import { applied, FleetApplyOutcome, rejected } from './rejection';
-import {
-  inApiKeyOrder,
-  MISSION_COLUMNS,
-  MissionRecord,
-  toMission,
-  toUav,
-  UAV_COLUMNS,
-  UavRecord,
-} from './rows';
+import { applied, createdDifferently, FleetApplyOutcome, rejected } from './rejection';
+import { MISSION_COLUMNS, MissionRecord, toMission, toUav, UAV_COLUMNS, UavRecord } from './rows';
 
-/**
- * Idempotency keys are kept for this many log entries after the command that used them, then
- * pruned (by log index, so every node prunes the same keys at the same index).
- */
-export const IDEMPOTENCY_RETENTION_ENTRIES = 1_000_000;
+export { IDEMPOTENCY_RETENTION_ENTRIES } from './idempotency-keys';
 
 /** What a SyncUavStates command did: the UAVs it changed, and the ids it left alone. */
 export interface SyncUavStatesResult {
@@ -88,6 +77,14 @@ export class FleetApplier implements CommandApplier {
     }
     return applyFleetCommand(manager, command, entry.index);
   }
+
+  /** The same as `apply` for each command in turn, in a few statements per run (see applyFleetRun). */
+  applyRun(
+    manager: EntityManager,
+    commands: readonly CommittedCommand[],
+  ): Promise<readonly FleetApplyOutcome[]> {
+    return applyFleetRun(manager, commands);
+  }
 }
 
 /** Applies one (valid) command at log index `index`, and records the events it produced. */
@@ -118,18 +115,7 @@ async function applyOnce(
     [key],
   );
   if (stored.length > 0) {
-    if (stored[0].command_hash !== hash) {
-      return rejected(
-        'conflict',
-        `idempotency key ${key} was already used for a different request.`,
-      );
-    }
-    const kind = command.type === 'RegisterUav' ? 'uav' : 'mission';
-    return {
-      status: 'applied',
-      result: inApiKeyOrder(kind, stored[0].outcome.result),
-      replayed: true,
-    };
+    return answerFromStore(command, key, hash, { ...stored[0], applied_index: index });
   }
   const outcome = await applyCommand(db, command, notes);
   if (outcome.status === 'applied') {
@@ -144,14 +130,8 @@ async function applyOnce(
   return outcome;
 }
 
-/** What identifies a request: the command without the proposer's time and the key itself. */
-function requestHash(command: FleetCommand): string {
-  const { at: _at, ...rest } = command;
-  const { idempotency_key: _key, ...request } = rest as typeof rest & { idempotency_key?: string };
-  return sha256Hex(canonicalJson(request));
-}
-
-function applyCommand(
+/** Applies one (valid) command's change, without its idempotency key, events or outbox rows. */
+export function applyCommand(
   db: EntityManager,
   command: FleetCommand,
   notes: FleetApplyNotes,
@@ -206,15 +186,11 @@ async function createMission(
   command: CreateMissionCommand,
   notes: FleetApplyNotes,
 ): Promise<FleetApplyOutcome> {
-  const { at: _at, idempotency_key: _key, ...body } = command;
-  const hash = sha256Hex(canonicalJson(body));
+  const hash = requestHash(command);
   const existing = await loadMission(db, command.mission_id);
   if (existing) {
     if (existing.create_hash === hash) return applied(toMission(existing));
-    return rejected(
-      'conflict',
-      `mission ${command.mission_id} already exists and was created with a different body.`,
-    );
+    return createdDifferently(command.mission_id);
   }
   const at = commandTime(command.at);
   notes.missionInserted();

@@ -45,6 +45,14 @@ export function rejected(code: FleetRejectionCode, message: string): FleetReject
   return { status: 'rejected', reason: `${code}: ${message}`, code, message };
 }
 
+/** A CreateMission naming an existing mission with another body. */
+export function createdDifferently(missionId: string): FleetRejected {
+  return rejected(
+    'conflict',
+    `mission ${missionId} already exists and was created with a different body.`,
+  );
+}
+
 export function applied<T>(result: T): FleetApplied<T> {
   return { status: 'applied', result };
 }

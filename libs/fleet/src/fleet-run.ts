@@ -1,0 +1,126 @@
+import type { CommittedCommand } from '@falconmind/consensus';
+import type { EntityManager } from 'typeorm';
+import { decodeFleetCommand, FleetCommand, FleetCommandError } from './commands';
+import { CreateMissionBatch, PendingCreate } from './create-mission-batch';
+import { deriveFleetEvents, FleetApplyNotes } from './events';
+import { FleetEventBuffer } from './events/fleet-event-buffer';
+import { applyCommand } from './fleet-applier';
+import { answerFromStore, requestHash, RunIdempotencyKeys } from './idempotency-keys';
+import { recordUavCommands } from './outbox';
+import { FleetApplyOutcome, rejected } from './rejection';
+
+/** A command of the run, decoded, or the rejection of a payload that is not one. */
+type DecodedCommand =
+  | { readonly index: number; readonly command: FleetCommand }
+  | { readonly index: number; readonly invalid: FleetApplyOutcome };
+
+function decode({ entry, envelope }: CommittedCommand): DecodedCommand {
+  try {
+    return { index: entry.index, command: decodeFleetCommand(envelope.payload) };
+  } catch (error) {
+    if (error instanceof FleetCommandError) {
+      return { index: entry.index, invalid: rejected('invalid', `${error.message}.`) };
+    }
+    throw error;
+  }
+}
+
+function keyOf(command: FleetCommand): string | undefined {
+  return 'idempotency_key' in command ? command.idempotency_key : undefined;
+}
+
+/**
+ * Applies a run of consecutive commands with the result of applying them one after another
+ * (`FleetApplier.apply`), in fewer statements: the run's idempotency keys are read in one SELECT
+ * and written in one INSERT, its events in one INSERT, and consecutive CreateMissions in one
+ * INSERT. Everything else a command reads (missions, UAVs, the outbox) is written before the next
+ * command reads it, so each decision sees what it would have seen.
+ */
+export async function applyFleetRun(
+  db: EntityManager,
+  commands: readonly CommittedCommand[],
+): Promise<FleetApplyOutcome[]> {
+  const decoded = commands.map(decode);
+  const outcomes: FleetApplyOutcome[] = new Array<FleetApplyOutcome>(commands.length);
+  const keys = new RunIdempotencyKeys();
+  const events = new FleetEventBuffer();
+  const creates = new CreateMissionBatch();
+  /** Keys of the creates waiting in `creates`: a second use must see the first one's outcome. */
+  const keysOfCreates = new Set<string>();
+
+  const settle = async (
+    at: number,
+    index: number,
+    command: FleetCommand,
+    outcome: FleetApplyOutcome,
+    notes: FleetApplyNotes,
+    hash: string | undefined,
+  ): Promise<void> => {
+    outcomes[at] = outcome;
+    const key = keyOf(command);
+    if (key !== undefined && hash !== undefined && outcome.status === 'applied') {
+      if (outcome.replayed !== true) keys.record(key, hash, outcome.result, index);
+    }
+    events.add(index, deriveFleetEvents(command, outcome, notes));
+    await recordUavCommands(db, command, outcome, index);
+  };
+  const flushCreates = async (): Promise<void> => {
+    keysOfCreates.clear();
+    await creates.flush(db, (create: PendingCreate, outcome, notes) =>
+      settle(create.at, create.index, create.command, outcome, notes, create.hash),
+    );
+  };
+
+  const runKeys = new Set<string>();
+  for (const item of decoded) {
+    const key = 'command' in item ? keyOf(item.command) : undefined;
+    if (key !== undefined) runKeys.add(key);
+  }
+  await keys.prefetch(db, [...runKeys]);
+
+  for (let at = 0; at < decoded.length; at++) {
+    const item = decoded[at];
+    if (!('command' in item)) {
+      outcomes[at] = item.invalid;
+      continue;
+    }
+    const { index, command } = item;
+    const key = keyOf(command);
+    const hash =
+      key !== undefined || command.type === 'CreateMission' ? requestHash(command) : undefined;
+    if (
+      command.type !== 'CreateMission' ||
+      (key !== undefined &&
+        (keysOfCreates.has(key) || keys.isHeld(key) || keys.mayBePrunedBy(key, index)))
+    ) {
+      // The waiting creates decide what this command finds: they go first.
+      await flushCreates();
+    }
+    if (key !== undefined && hash !== undefined) {
+      const stored = await keys.lookup(db, key);
+      if (stored !== undefined) {
+        await settle(
+          at,
+          index,
+          command,
+          answerFromStore(command, key, hash, stored),
+          new FleetApplyNotes(),
+          hash,
+        );
+        continue;
+      }
+    }
+    if (command.type === 'CreateMission' && hash !== undefined) {
+      creates.add({ at, index, command, hash });
+      if (key !== undefined) keysOfCreates.add(key);
+      continue;
+    }
+    const notes = new FleetApplyNotes();
+    const outcome = await applyCommand(db, command, notes);
+    await settle(at, index, command, outcome, notes, hash);
+  }
+  await flushCreates();
+  await keys.flush(db);
+  await events.flush(db);
+  return outcomes;
+}
