@@ -55,7 +55,9 @@ export {
   FleetQueryError,
   FleetReader,
   getMission,
+  getMissionJson,
   getUav,
+  getUavJson,
   LIST_LIMIT_DEFAULT,
   LIST_LIMIT_MAX,
   listMissions,
@@ -63,7 +65,7 @@ export {
   parseListMissionsQuery,
   parseListUavsQuery,
 } from './queries';
-export type { FleetQueryable, ListMissionsQuery, ListUavsQuery, Page } from './queries';
+export type { FleetQueryable, ListMissionsQuery, ListUavsQuery, Page, RecordJson } from './queries';
 export * from './api';
 export * from './events';
 export * from './outbox';

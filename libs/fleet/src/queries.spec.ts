@@ -5,6 +5,8 @@ import { Mission, MissionState, Uav } from './model';
 import {
   FleetQueryError,
   FleetReader,
+  getMissionJson,
+  getUavJson,
   ListMissionsQuery,
   listMissions,
   listUavs,
@@ -205,6 +207,31 @@ describe('reading UAVs', () => {
       ['u-5'],
     );
     await assert.rejects(reader.listUavs({ cursor: '!!' }), FleetQueryError);
+  });
+});
+
+describe('reading a record as its JSON text', () => {
+  it('is the JSON of the record as the API shows it, for every mission and UAV', async () => {
+    const db = node.database.dataSource;
+    const missions = await listMissions(db, { limit: 500 });
+    const uavs = await listUavs(db, { limit: 500 });
+    assert.ok(missions.items.some((m) => m.started_at === null && m.completed_at === null));
+    assert.ok(missions.items.some((m) => m.started_at !== null));
+    for (const mission of missions.items) {
+      const record = await getMissionJson(db, mission.mission_id);
+      assert.ok(record, mission.mission_id);
+      assert.equal(record.version, mission.version);
+      // The same values and the same key order, nested objects included.
+      assert.equal(JSON.stringify(JSON.parse(record.json)), JSON.stringify(mission));
+    }
+    for (const uav of uavs.items) {
+      const record = await getUavJson(db, uav.uav_id);
+      assert.ok(record, uav.uav_id);
+      assert.equal(record.version, uav.version);
+      assert.equal(JSON.stringify(JSON.parse(record.json)), JSON.stringify(uav));
+    }
+    assert.equal(await getMissionJson(db, 'zzz'), undefined);
+    assert.equal(await getUavJson(db, 'zzz'), undefined);
   });
 });
 

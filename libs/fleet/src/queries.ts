@@ -191,6 +191,82 @@ export async function getMission(
 }
 
 /**
+ * A record as the JSON text the API answers with, built by PostgreSQL, and its version (the ETag):
+ * a read by id goes from the row to the response body without node-postgres parsing the row (its
+ * jsonb columns and timestamps) and Express serialising it again. The text is the JSON of
+ * {@link getMission} / {@link getUav}: the same keys in the same order, the same values.
+ */
+export interface RecordJson {
+  readonly version: number;
+  readonly json: string;
+}
+
+/** A timestamptz as `Date#toISOString` writes it (UTC, milliseconds, `Z`). */
+function isoTimestampSql(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** `json_build_object` (not jsonb's, which reorders keys) over the API's fields, in its order. */
+function jsonObjectSql(fields: ReadonlyArray<readonly [string, string]>): string {
+  return `json_build_object(${fields.map(([key, sql]) => `'${key}', ${sql}`).join(', ')})::text`;
+}
+
+const MISSION_JSON_SQL = jsonObjectSql([
+  ['mission_id', 'mission_id'],
+  ['name', 'name'],
+  ['description', 'description'],
+  ['mission_type', 'mission_type'],
+  ['uav_list', 'uav_list'],
+  ['payload', 'payload'],
+  ['state', 'state'],
+  ['progress', 'progress'],
+  ['priority', 'priority'],
+  ['version', 'version'],
+  ['created_at', isoTimestampSql('created_at')],
+  ['updated_at', isoTimestampSql('updated_at')],
+  ['started_at', isoTimestampSql('started_at')],
+  ['completed_at', isoTimestampSql('completed_at')],
+]);
+
+const UAV_JSON_SQL = jsonObjectSql([
+  ['uav_id', 'uav_id'],
+  ['status', 'status'],
+  ['last_heartbeat', isoTimestampSql('last_heartbeat')],
+  ['current_mission_id', 'current_mission_id'],
+  ['capabilities', 'capabilities'],
+  ['metadata', 'metadata'],
+  ['position', 'position'],
+  ['battery', 'battery'],
+  ['version', 'version'],
+  ['created_at', isoTimestampSql('created_at')],
+  ['updated_at', isoTimestampSql('updated_at')],
+]);
+
+/** {@link getMission} as the response's JSON text; undefined if there is no such mission. */
+export async function getMissionJson(
+  db: FleetQueryable,
+  missionId: string,
+): Promise<RecordJson | undefined> {
+  const rows = await db.query<RecordJson[]>(
+    `SELECT version, ${MISSION_JSON_SQL} AS json FROM missions WHERE mission_id = $1`,
+    [missionId],
+  );
+  return rows[0];
+}
+
+/** {@link getUav} as the response's JSON text; undefined if the UAV is not registered. */
+export async function getUavJson(
+  db: FleetQueryable,
+  uavId: string,
+): Promise<RecordJson | undefined> {
+  const rows = await db.query<RecordJson[]>(
+    `SELECT version, ${UAV_JSON_SQL} AS json FROM uavs WHERE uav_id = $1`,
+    [uavId],
+  );
+  return rows[0];
+}
+
+/**
  * Missions by priority (highest first), then oldest first, then id; `next_cursor` continues after
  * the page's last row. Throws {@link FleetQueryError} for a bad filter, limit or cursor.
  */

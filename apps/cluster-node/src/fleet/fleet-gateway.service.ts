@@ -9,6 +9,7 @@ import {
   httpStatusOfRejection,
   parseFleetRejection,
   prepareFleetCommand,
+  RecordJson,
 } from '@falconmind/fleet';
 import { DataSource } from 'typeorm';
 import { CLUSTER_RUNTIME, NODE_DATA_SOURCE } from '../cluster/cluster.tokens';
@@ -118,22 +119,25 @@ export class FleetGateway {
   }
 
   /**
-   * One record by id after the requested read barrier: 404 with `notFound` if it does not exist,
-   * otherwise the record with its version as the ETag (the value `If-Match` takes).
+   * One record by id after the requested read barrier, as the JSON text PostgreSQL built (see
+   * `RecordJson`): 404 with `notFound` if it does not exist, otherwise the record with its version
+   * as the ETag (the value `If-Match` takes).
    */
-  async readOne<T extends { version: number }>(
+  async readOne(
     query: Readonly<Record<string, unknown>>,
     response: Response,
-    load: (db: FleetQueryable) => Promise<T | undefined>,
+    load: (db: FleetQueryable) => Promise<RecordJson | undefined>,
     notFound: string,
-  ): Promise<T> {
+  ): Promise<string> {
     const consistency = parseReadConsistency(query);
     if (Array.isArray(consistency)) throw ApiError.badRequest(consistency);
     await this.beforeRead(consistency, response);
     const record = await load(this.reads);
     if (!record) throw new ApiError(HttpStatus.NOT_FOUND, notFound);
     response.setHeader('ETag', `"${record.version}"`);
-    return record;
+    // Sent as it is: Express answers a string with this type instead of serialising an object.
+    response.setHeader('Content-Type', 'application/json; charset=utf-8');
+    return record.json;
   }
 
   private setHeaders(

@@ -15,7 +15,7 @@ import type { Response } from 'express';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   CREATE_MISSION_REQUEST,
-  getMission,
+  getMissionJson,
   listMissions,
   MISSION_ACTION_REQUEST,
   MISSION_PAGE_RESPONSE,
@@ -110,7 +110,7 @@ export class MissionsController {
     return this.fleet.readOne(
       query,
       response,
-      (db) => getMission(db, id),
+      (db) => getMissionJson(db, id),
       `mission ${id} does not exist`,
     );
   }

@@ -15,6 +15,7 @@ import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   FleetCommandDraft,
   getUav,
+  getUavJson,
   HEARTBEAT_ACCEPTED_RESPONSE,
   listUavs,
   parseListUavsQuery,
@@ -75,7 +76,7 @@ export class UavsController {
     return this.fleet.readOne(
       query,
       response,
-      (db) => getUav(db, id),
+      (db) => getUavJson(db, id),
       `UAV ${id} is not registered`,
     );
   }
