@@ -13,7 +13,14 @@ import {
   parseListMissionsQuery,
   parseListUavsQuery,
 } from './queries';
-import { action, at, createMission, FleetNode, registerUav } from './testing/fleet-test-kit';
+import {
+  action,
+  at,
+  createMission,
+  FleetNode,
+  progress,
+  registerUav,
+} from './testing/fleet-test-kit';
 
 let node: FleetNode;
 let reader: FleetReader;
@@ -213,10 +220,26 @@ describe('reading UAVs', () => {
 describe('reading a record as its JSON text', () => {
   it('is the JSON of the record as the API shows it, for every mission and UAV', async () => {
     const db = node.database.dataSource;
+    // Fractions, a position and a heartbeat, so that every kind of column is compared.
+    await node.ok(progress('h', 0.37));
+    await node.ok({
+      type: 'SyncUavStates',
+      at: at(70),
+      reports: [
+        {
+          uav_id: 'u-2',
+          heartbeat_at: at(69),
+          battery: 57.5,
+          position: { lat: 47.123456, lon: -8.5, alt: 120.25 },
+        },
+      ],
+    });
     const missions = await listMissions(db, { limit: 500 });
     const uavs = await listUavs(db, { limit: 500 });
     assert.ok(missions.items.some((m) => m.started_at === null && m.completed_at === null));
     assert.ok(missions.items.some((m) => m.started_at !== null));
+    assert.ok(missions.items.some((m) => m.progress === 0.37));
+    assert.ok(uavs.items.some((u) => u.position !== null && u.last_heartbeat !== null));
     for (const mission of missions.items) {
       const record = await getMissionJson(db, mission.mission_id);
       assert.ok(record, mission.mission_id);
