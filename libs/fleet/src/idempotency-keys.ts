@@ -108,10 +108,11 @@ export class RunIdempotencyKeys {
 
   /** Prunes, then stores the held rows that survive the pruning. */
   async flush(db: EntityManager): Promise<void> {
-    if (this.pendingPrune) {
+    // Log indexes start at 1: a bound below that (the first million entries) has nothing to take.
+    if (this.pendingPrune && this.pruneBound >= 1) {
       await db.query('DELETE FROM fleet_idempotency WHERE applied_index <= $1', [this.pruneBound]);
-      this.pendingPrune = false;
     }
+    this.pendingPrune = false;
     const rows = [...this.held].filter(([, row]) => row.index > this.pruneBound);
     // A written key is read back when it is next looked up: its stored row is what answers.
     for (const key of this.held.keys()) this.read.delete(key);
