@@ -83,7 +83,7 @@ export class FleetApplier implements CommandApplier {
     manager: EntityManager,
     commands: readonly CommittedCommand[],
   ): Promise<readonly FleetApplyOutcome[]> {
-    return applyFleetRun(manager, commands);
+    return applyFleetRun(manager, commands, applyCommand);
   }
 }
 
@@ -131,7 +131,7 @@ async function applyOnce(
 }
 
 /** Applies one (valid) command's change, without its idempotency key, events or outbox rows. */
-export function applyCommand(
+function applyCommand(
   db: EntityManager,
   command: FleetCommand,
   notes: FleetApplyNotes,

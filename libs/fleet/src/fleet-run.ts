@@ -4,10 +4,19 @@ import { decodeFleetCommand, FleetCommand, FleetCommandError } from './commands'
 import { CreateMissionBatch, PendingCreate } from './create-mission-batch';
 import { deriveFleetEvents, FleetApplyNotes } from './events';
 import { FleetEventBuffer } from './events/fleet-event-buffer';
-import { applyCommand } from './fleet-applier';
 import { answerFromStore, requestHash, RunIdempotencyKeys } from './idempotency-keys';
 import { recordUavCommands } from './outbox';
 import { FleetApplyOutcome, rejected } from './rejection';
+
+/**
+ * Applies one valid command's own change (no idempotency key, events or outbox rows): the
+ * applier's, passed in so that this file and the applier do not import each other.
+ */
+export type ApplyOneCommand = (
+  db: EntityManager,
+  command: FleetCommand,
+  notes: FleetApplyNotes,
+) => Promise<FleetApplyOutcome>;
 
 /** A command of the run, decoded, or the rejection of a payload that is not one. */
 type DecodedCommand =
@@ -39,6 +48,7 @@ function keyOf(command: FleetCommand): string | undefined {
 export async function applyFleetRun(
   db: EntityManager,
   commands: readonly CommittedCommand[],
+  applyCommand: ApplyOneCommand,
 ): Promise<FleetApplyOutcome[]> {
   const decoded = commands.map(decode);
   const outcomes: FleetApplyOutcome[] = new Array<FleetApplyOutcome>(commands.length);
