@@ -147,11 +147,17 @@ interface RaftPeerMethods {
   readonly installSnapshot: MethodDefinition<WireSnapshotChunk, WireSnapshotProgress>;
 }
 
-let methods: RaftPeerMethods | undefined;
+let service: Record<string, MethodDefinition<unknown, unknown>> | undefined;
 
-/** Loads the proto once, on first use. */
-function loadMethods(): RaftPeerMethods {
-  if (methods === undefined) {
+/**
+ * The RaftPeer service's method `name`, checked against its full `path`. The proto is loaded once,
+ * on first use, for every method (Stream, InstallSnapshot, Telemetry).
+ */
+export function raftPeerMethod<Request, Response>(
+  name: string,
+  path: string,
+): MethodDefinition<Request, Response> {
+  if (service === undefined) {
     const definition = loadSync(RAFT_PEER_PROTO_PATH, {
       keepCase: false,
       longs: Number,
@@ -160,21 +166,28 @@ function loadMethods(): RaftPeerMethods {
       arrays: false,
       oneofs: false,
     });
-    const service = definition['falconmind.consensus.v1.RaftPeer'] as
-      Record<string, MethodDefinition<unknown, unknown>> | undefined;
-    const stream = service?.Stream;
-    if (stream === undefined || stream.path !== RAFT_PEER_STREAM_PATH) {
-      throw new Error(`${RAFT_PEER_PROTO_PATH} does not define ${RAFT_PEER_STREAM_PATH}`);
-    }
-    const installSnapshot = service?.InstallSnapshot;
-    if (installSnapshot === undefined || installSnapshot.path !== RAFT_PEER_INSTALL_SNAPSHOT_PATH) {
-      throw new Error(`${RAFT_PEER_PROTO_PATH} does not define ${RAFT_PEER_INSTALL_SNAPSHOT_PATH}`);
-    }
-    methods = {
-      stream: stream as MethodDefinition<WireMessage, WireAccepted>,
-      installSnapshot: installSnapshot as MethodDefinition<WireSnapshotChunk, WireSnapshotProgress>,
-    };
+    service = (definition['falconmind.consensus.v1.RaftPeer'] ?? {}) as Record<
+      string,
+      MethodDefinition<unknown, unknown>
+    >;
   }
+  const method = service[name];
+  if (method === undefined || method.path !== path) {
+    throw new Error(`${RAFT_PEER_PROTO_PATH} does not define ${path}`);
+  }
+  return method as MethodDefinition<Request, Response>;
+}
+
+let methods: RaftPeerMethods | undefined;
+
+function loadMethods(): RaftPeerMethods {
+  methods ??= {
+    stream: raftPeerMethod<WireMessage, WireAccepted>('Stream', RAFT_PEER_STREAM_PATH),
+    installSnapshot: raftPeerMethod<WireSnapshotChunk, WireSnapshotProgress>(
+      'InstallSnapshot',
+      RAFT_PEER_INSTALL_SNAPSHOT_PATH,
+    ),
+  };
   return methods;
 }
 

@@ -1,6 +1,5 @@
-import { loadSync } from '@grpc/proto-loader';
 import type { MethodDefinition } from '@grpc/grpc-js';
-import { RAFT_PEER_PROTO_PATH, RaftCodecError } from './codec';
+import { raftPeerMethod, RaftCodecError } from './codec';
 
 /** The full gRPC method path of the best-effort telemetry call. */
 export const RAFT_PEER_TELEMETRY_PATH = '/falconmind.consensus.v1.RaftPeer/Telemetry';
@@ -11,25 +10,9 @@ interface WireTelemetryBatch {
 
 let method: MethodDefinition<WireTelemetryBatch, unknown> | undefined;
 
-/** Loads the Telemetry method from the proto once, on first use. */
+/** The Telemetry method, from the proto the Raft stream uses. */
 function telemetryMethod(): MethodDefinition<WireTelemetryBatch, unknown> {
-  if (method === undefined) {
-    const definition = loadSync(RAFT_PEER_PROTO_PATH, {
-      keepCase: false,
-      longs: Number,
-      enums: String,
-      defaults: false,
-      arrays: false,
-      oneofs: false,
-    });
-    const service = definition['falconmind.consensus.v1.RaftPeer'] as
-      Record<string, MethodDefinition<unknown, unknown>> | undefined;
-    const found = service?.Telemetry;
-    if (found === undefined || found.path !== RAFT_PEER_TELEMETRY_PATH) {
-      throw new Error(`${RAFT_PEER_PROTO_PATH} does not define ${RAFT_PEER_TELEMETRY_PATH}`);
-    }
-    method = found as MethodDefinition<WireTelemetryBatch, unknown>;
-  }
+  method ??= raftPeerMethod<WireTelemetryBatch, unknown>('Telemetry', RAFT_PEER_TELEMETRY_PATH);
   return method;
 }
 
