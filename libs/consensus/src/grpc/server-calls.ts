@@ -21,3 +21,21 @@ export function endQuietly(call: InboundCall): void {
     // Already finished or cancelled: nothing left to end.
   }
 }
+
+/**
+ * Takes `call` as `sender`'s call in `calls`: a peer keeps one call of a kind to us, so a new one
+ * means its older one is dead on its side; that one is ended and forgotten.
+ */
+export function replaceCallOf<Sender>(
+  calls: Map<InboundCall, Sender>,
+  call: InboundCall,
+  sender: Sender,
+): void {
+  for (const [other, otherSender] of calls) {
+    if (otherSender === sender) {
+      calls.delete(other);
+      endQuietly(other);
+    }
+  }
+  calls.set(call, sender);
+}

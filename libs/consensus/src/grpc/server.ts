@@ -7,7 +7,7 @@ import {
   decodeMessage,
   encodeAccepted,
 } from './codec';
-import { InboundCall, endQuietly, endWithStatus } from './server-calls';
+import { InboundCall, endQuietly, endWithStatus, replaceCallOf } from './server-calls';
 import type { SnapshotReceiver } from './snapshot-receiver';
 import { RAFT_PEER_TELEMETRY_PATH } from './telemetry-codec';
 import type { TelemetryReceiver } from './telemetry-receiver';
@@ -166,14 +166,7 @@ export class RaftPeerServer {
     const sender = this.admit(call, 'Stream');
     if (sender === undefined) return;
 
-    for (const [other, otherSender] of this.inbound) {
-      if (otherSender === sender) {
-        // The sender keeps one stream to us; a new one means the old one is dead on its side.
-        this.inbound.delete(other);
-        endQuietly(other);
-      }
-    }
-    this.inbound.set(call, sender);
+    replaceCallOf(this.inbound, call, sender);
     const forget = (): void => {
       this.inbound.delete(call);
     };

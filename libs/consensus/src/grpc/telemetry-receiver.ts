@@ -1,6 +1,6 @@
 import type { NodeId, RaftLogger } from '@falconmind/raft';
 import { encodeAccepted } from './codec';
-import { InboundCall, endQuietly } from './server-calls';
+import { InboundCall, endQuietly, replaceCallOf } from './server-calls';
 import { decodeTelemetryBatch } from './telemetry-codec';
 
 /** Where received telemetry payloads go, with the node that sent them. */
@@ -22,14 +22,7 @@ export class TelemetryReceiver {
   constructor(private readonly options: TelemetryReceiverOptions) {}
 
   handle(call: InboundCall, sender: NodeId): void {
-    for (const [other, otherSender] of this.calls) {
-      // A sender keeps one telemetry call to us; a new one means the old one is dead on its side.
-      if (otherSender === sender) {
-        this.calls.delete(other);
-        endQuietly(other);
-      }
-    }
-    this.calls.set(call, sender);
+    replaceCallOf(this.calls, call, sender);
     const forget = (): void => {
       this.calls.delete(call);
     };
