@@ -23,6 +23,7 @@ class TestCluster {
   constructor(
     readonly ids: readonly NodeId[],
     private readonly snapshotThreshold = 10_000,
+    private readonly electionTicks = 10,
   ) {
     for (const id of ids) {
       this.disks.set(id, {
@@ -47,7 +48,7 @@ class TestCluster {
       transport,
       bootstrap: { voters: [...this.ids], learners: [] },
       tickMs: TICK_MS,
-      electionTicks: 10,
+      electionTicks: this.electionTicks,
       heartbeatTicks: 1,
       snapshotThreshold: this.snapshotThreshold,
       logger: SILENT_LOGGER,
@@ -211,7 +212,9 @@ describe('RaftDriver', () => {
   });
 
   it('sends the entries of the leader to the followers while its own write is still in progress', async () => {
-    const cluster = new TestCluster(['a', 'b', 'c']);
+    // The leader's Ready loop is held while the followers are watched: a longer election timeout
+    // (0.5-1 s) keeps a busy machine from electing another leader meanwhile.
+    const cluster = new TestCluster(['a', 'b', 'c'], 10_000, 100);
     let release: (() => void) | undefined;
     try {
       await cluster.startAll();
@@ -221,7 +224,10 @@ describe('RaftDriver', () => {
       const proposal = leader.propose(put('sent', 'early'), 5000);
       const index = leader.status().lastIndex;
       let answered = false;
-      void proposal.then(() => (answered = true));
+      void proposal.then(
+        () => (answered = true),
+        () => undefined,
+      );
 
       // The followers get the entry (and write it) although the leader's disk has not written it.
       for (const id of followers) {
