@@ -129,6 +129,10 @@ describe('loadNodeConfig: one line per bad variable', () => {
       'config: EVENTS_MAX_SUBSCRIBERS="0" is invalid: expected an integer number of streams in 1..1000000',
     ],
     [
+      { READ_CACHE_ENTRIES: '-1' },
+      'config: READ_CACHE_ENTRIES="-1" is invalid: expected an integer number of records in 0..1000000 (0: no cache)',
+    ],
+    [
       { UAV_SYNC_INTERVAL_MS: '10' },
       'config: UAV_SYNC_INTERVAL_MS="10" is invalid: expected an integer number of milliseconds in 50..600000',
     ],
@@ -197,6 +201,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       telemetryWindow: 120,
       telemetryMaxSamples: 1_000_000,
       eventsMaxSubscribers: 2_000,
+      readCacheEntries: 10_000,
       mqtt: undefined,
       logLevel: 'info',
       plantedBug: undefined,
@@ -233,6 +238,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       TELEMETRY_WINDOW: '30',
       TELEMETRY_MAX_SAMPLES: '40000',
       EVENTS_MAX_SUBSCRIBERS: '50',
+      READ_CACHE_ENTRIES: '0',
       LOG_LEVEL: 'DEBUG',
     });
     assert.deepEqual(config, {
@@ -259,6 +265,7 @@ describe('loadNodeConfig: defaults and accepted values', () => {
       telemetryWindow: 30,
       telemetryMaxSamples: 40_000,
       eventsMaxSubscribers: 50,
+      readCacheEntries: 0,
       mqtt: undefined,
       logLevel: 'debug',
       plantedBug: undefined,

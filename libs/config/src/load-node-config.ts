@@ -283,6 +283,13 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     NODE_CONFIG_DEFAULTS.eventsMaxSubscribers,
     'an integer number of streams in 1..1000000',
   );
+  const readCacheEntries = integer(
+    'READ_CACHE_ENTRIES',
+    0,
+    1_000_000,
+    NODE_CONFIG_DEFAULTS.readCacheEntries,
+    'an integer number of records in 0..1000000 (0: no cache)',
+  );
 
   const mqtt = parseMqttConfig(text, report);
 
@@ -324,6 +331,7 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     telemetryWindow: telemetryWindow!,
     telemetryMaxSamples: telemetryMaxSamples!,
     eventsMaxSubscribers: eventsMaxSubscribers!,
+    readCacheEntries: readCacheEntries!,
     mqtt,
     logLevel,
     plantedBug,

@@ -124,6 +124,12 @@ export interface NodeConfig {
    * at most; one more is refused with a 503. 1..1000000; default 2000.
    */
   readonly eventsMaxSubscribers: number;
+  /**
+   * From `READ_CACHE_ENTRIES`: mission and UAV records a node keeps as read at its current applied
+   * index, to answer reads by id without a query (any apply empties the cache). 0..1000000, 0
+   * turns it off; default 10000.
+   */
+  readonly readCacheEntries: number;
   /** The UAV link's MQTT broker (`MQTT_URL`, `MQTT_TOPIC_ROOT`); undefined: no UAV link. */
   readonly mqtt: MqttConfig | undefined;
   /** From `LOG_LEVEL`: `debug`, `info`, `warn` or `error` (any case). Default `info`. */
@@ -150,5 +156,6 @@ export const NODE_CONFIG_DEFAULTS = {
   telemetryWindow: 120,
   telemetryMaxSamples: 1_000_000,
   eventsMaxSubscribers: 2_000,
+  readCacheEntries: 10_000,
   logLevel: 'info',
 } as const satisfies Partial<NodeConfig>;

@@ -293,6 +293,11 @@ export class RaftDriver {
     return !this.stopped;
   }
 
+  /** The last index the state machine has applied (moves only once an apply has committed). */
+  get stateMachineApplied(): number {
+    return this.appliedIndex;
+  }
+
   /** Called with each change of leader or role. */
   onRoleChange(listener: (state: SoftState) => void): void {
     this.roleListeners.push(listener);

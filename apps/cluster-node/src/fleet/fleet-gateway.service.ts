@@ -16,6 +16,7 @@ import { CLUSTER_RUNTIME, NODE_DATA_SOURCE } from '../cluster/cluster.tokens';
 import { mergeProblems } from './request-body';
 import { ApiError, FieldProblem } from '../common/api-error';
 import { PreparedReads } from './prepared-reads';
+import { RecordCache } from './record-cache';
 import { parseReadConsistency, ReadConsistency } from './read-consistency';
 
 /** How long a write or a read barrier may wait for the cluster before the client gets a 503. */
@@ -32,6 +33,8 @@ type ReadPoint = ReturnType<RaftDriver['readPoint']>;
 export class FleetGateway {
   /** What the read endpoints query: the API's pool, with prepared statements. */
   readonly reads: FleetQueryable;
+  /** Records read by id at the current applied index (see RecordCache). */
+  private readonly recordCache: RecordCache;
 
   constructor(
     @Inject(CLUSTER_RUNTIME) private readonly runtime: ClusterNodeRuntime,
@@ -39,6 +42,7 @@ export class FleetGateway {
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
   ) {
     this.reads = new PreparedReads(dataSource);
+    this.recordCache = new RecordCache(config.readCacheEntries);
   }
 
   /**
@@ -121,18 +125,25 @@ export class FleetGateway {
   /**
    * One record by id after the requested read barrier, as the JSON text PostgreSQL built (see
    * `RecordJson`): 404 with `notFound` if it does not exist, otherwise the record with its version
-   * as the ETag (the value `If-Match` takes).
+   * as the ETag (the value `If-Match` takes). `cacheKey` names the record in the read cache.
    */
   async readOne(
     query: Readonly<Record<string, unknown>>,
     response: Response,
+    cacheKey: string,
     load: (db: FleetQueryable) => Promise<RecordJson | undefined>,
     notFound: string,
   ): Promise<string> {
     const consistency = parseReadConsistency(query);
     if (Array.isArray(consistency)) throw ApiError.badRequest(consistency);
     await this.beforeRead(consistency, response);
-    const record = await load(this.reads);
+    const driver = this.runtime.driver;
+    const readAt = driver.stateMachineApplied;
+    let record = this.recordCache.get(cacheKey, readAt);
+    if (record === undefined) {
+      record = (await load(this.reads)) ?? null;
+      this.recordCache.set(cacheKey, record, readAt, driver.stateMachineApplied);
+    }
     if (!record) throw new ApiError(HttpStatus.NOT_FOUND, notFound);
     response.setHeader('ETag', `"${record.version}"`);
     // Sent as it is: Express answers a string with this type instead of serialising an object.

@@ -110,6 +110,7 @@ export class MissionsController {
     return this.fleet.readOne(
       query,
       response,
+      `mission:${id}`,
       (db) => getMissionJson(db, id),
       `mission ${id} does not exist`,
     );

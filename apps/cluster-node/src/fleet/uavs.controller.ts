@@ -76,6 +76,7 @@ export class UavsController {
     return this.fleet.readOne(
       query,
       response,
+      `uav:${id}`,
       (db) => getUavJson(db, id),
       `UAV ${id} is not registered`,
     );
