@@ -468,7 +468,7 @@ describe('the fleet API on a three-node cluster', { timeout: 150_000 }, () => {
         assert.equal(answer.status, 200, show(answer));
         assert.equal(answer.body.battery, 40, show(answer));
         // (Not an exact version: the UAV may be marked offline meanwhile, which is a change too.)
-        assert.ok((answer.body.version as number) >= (second.body.version as number), show(answer));
+        assert.ok((answer.body.version as number) >= second.body.version, show(answer));
       }
     },
   );
