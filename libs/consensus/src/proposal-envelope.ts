@@ -16,8 +16,18 @@ export interface ProposalEnvelope {
 
 export class MalformedEnvelopeError extends Error {}
 
+/**
+ * The first half of every id this process makes, drawn once: ids from different processes (other
+ * nodes, or this node before a restart) differ in it, as two random 64-bit draws do.
+ */
+const PROCESS_ID_PREFIX = randomBytes(ID_BYTES / 2).toString('hex');
+/** The second half: a count of the ids this process has made. */
+let idsMade = 0;
+
+/** A new id: unique per call, with no random draw per proposal (one was 2 % of a busy leader). */
 export function newRequestId(): string {
-  return randomBytes(ID_BYTES).toString('hex');
+  idsMade += 1;
+  return PROCESS_ID_PREFIX + idsMade.toString(16).padStart(ID_BYTES, '0');
 }
 
 /** [version: 1 byte][request id: 16 bytes][payload]. */
