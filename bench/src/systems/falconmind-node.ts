@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { sleep } from '../clock';
 import { benchMqttEnv } from './bench-mqtt';
@@ -64,8 +65,9 @@ export class FalconMindNode {
       NODE_PORT: String(this.spec.httpPort),
       DATABASE_URL: this.spec.databaseUrl,
       DATA_DIR: this.spec.dataDir,
-      // etcd runs at --log-level=warn too: neither system pays for info logging in the measurement.
-      LOG_LEVEL: 'warn',
+      // etcd runs at --log-level=warn too: neither system pays for info logging in the measurement,
+      // unless the run keeps the nodes' logs (BENCH_NODE_LOG_DIR) to see where time goes.
+      LOG_LEVEL: nodeLogDir() === undefined ? 'warn' : 'info',
       ...benchMqttEnv(),
       ...(this.spec.peers.length > 0 ? { PEER_NODES: JSON.stringify(this.spec.peers) } : {}),
       ...this.extraEnv,
@@ -76,7 +78,9 @@ export class FalconMindNode {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    const logFile = this.logFile();
     const keep = (chunk: Buffer): void => {
+      if (logFile !== undefined) appendFileSync(logFile, chunk);
       this.output.push(
         ...chunk
           .toString()
@@ -97,6 +101,14 @@ export class FalconMindNode {
         resolve();
       }),
     );
+  }
+
+  /** Where this node's output is kept whole, if the run asked for it (BENCH_NODE_LOG_DIR). */
+  private logFile(): string | undefined {
+    const directory = nodeLogDir();
+    if (directory === undefined) return undefined;
+    mkdirSync(directory, { recursive: true });
+    return path.join(directory, `${this.spec.nodeId}.log`);
   }
 
   async waitUntilLive(timeoutMs = LIVE_TIMEOUT_MS): Promise<void> {
@@ -137,6 +149,12 @@ export class FalconMindNode {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+/** `BENCH_NODE_LOG_DIR=/tmp/logs`: every node's output, at LOG_LEVEL=info, in <dir>/<node id>.log. */
+function nodeLogDir(): string | undefined {
+  const directory = process.env.BENCH_NODE_LOG_DIR;
+  return directory === undefined || directory === '' ? undefined : directory;
 }
 
 /** `BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` profiles every node of a run. */

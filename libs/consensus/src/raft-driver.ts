@@ -553,10 +553,15 @@ export class RaftDriver {
     // log records it: a crash in between leaves a state machine ahead of its log, which only skips
     // entries it already has, never a log that claims a state the tables do not hold.
     if (snapshot && snapshot.metadata.index > this.appliedIndex) {
+      const started = performance.now();
       await this.options.stateMachine.restore(
         snapshot.metadata.index,
         this.snapshotStore.chunks(snapshot.data),
       );
+      this.log('info', 'installed a snapshot in the state machine', {
+        index: snapshot.metadata.index,
+        ms: Math.round(performance.now() - started),
+      });
     }
     if (snapshot) await this.snapshotStore.release(snapshot.data);
     await this.options.logStore.persist({
@@ -679,6 +684,7 @@ export class RaftDriver {
   }
 
   private async makeImage(): Promise<Snapshot> {
+    const started = performance.now();
     let index = 0;
     const ref = await writeSnapshotImage(this.snapshotStore, async (sink) => {
       index = await this.options.stateMachine.snapshot(sink);
@@ -701,6 +707,7 @@ export class RaftDriver {
     this.log('info', 'made a snapshot image to send', {
       index,
       bytes: await this.snapshotStore.size(ref),
+      ms: Math.round(now - started),
     });
     return snapshot;
   }
