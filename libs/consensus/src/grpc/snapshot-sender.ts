@@ -56,6 +56,10 @@ export interface SnapshotSenderOptions extends Pick<
 /** A snapshot being hashed before its transfer can start; `cancelled` once a newer one comes. */
 interface Preparation {
   cancelled: boolean;
+  /** What it prepares: a message for the same image, index and term is the same transfer. */
+  readonly image: Uint8Array;
+  readonly index: number;
+  readonly term: number;
 }
 
 interface PeerSnapshots {
@@ -71,6 +75,12 @@ interface PeerSnapshots {
  */
 export class SnapshotSender {
   private readonly peers = new Map<NodeId, PeerSnapshots>();
+  /**
+   * Each image's SHA-256, by its reference, once computed: a leader repeats a snapshot message on
+   * every heartbeat response until the follower has installed it, and hashing a large image again
+   * for each would never end.
+   */
+  private readonly imageHashes = new WeakMap<Uint8Array, Buffer>();
   private closed = false;
 
   constructor(private readonly options: SnapshotSenderOptions) {}
@@ -79,6 +89,17 @@ export class SnapshotSender {
   send(message: SnapshotMessage): void {
     if (this.closed) return;
     const { logger } = this.options;
+    const image = message.snapshot.data;
+    const index = message.snapshot.metadata.index;
+    const underway = this.peers.get(message.to)?.preparing;
+    if (underway?.image === image && underway.index === index && underway.term === message.term) {
+      // The same snapshot is being hashed: that preparation sends it. Starting over would cancel it.
+      logger.debug('this snapshot is already being prepared for the peer', {
+        to: message.to,
+        index,
+      });
+      return;
+    }
     let raftMessage: Buffer;
     try {
       raftMessage = encodeMessage({
@@ -95,7 +116,7 @@ export class SnapshotSender {
     }
     const slot = this.slot(message.to);
     if (slot.preparing !== undefined) slot.preparing.cancelled = true;
-    const preparation: Preparation = { cancelled: false };
+    const preparation: Preparation = { cancelled: false, image, index, term: message.term };
     slot.preparing = preparation;
     this.prepare(message, raftMessage, preparation).catch((err: unknown) => {
       logger.warn('dropped a snapshot that could not be sent', {
@@ -133,7 +154,11 @@ export class SnapshotSender {
     const image = message.snapshot.data;
     const cancelled = (): boolean => preparation.cancelled || this.closed;
     const totalBytes = await snapshotStore.size(image);
-    const imageSha256 = await sha256OfImage(snapshotStore.chunks(image), cancelled);
+    let imageSha256 = this.imageHashes.get(image);
+    if (imageSha256 === undefined) {
+      imageSha256 = await sha256OfImage(snapshotStore.chunks(image), cancelled);
+      if (imageSha256 !== undefined) this.imageHashes.set(image, imageSha256);
+    }
     const slot = this.peers.get(message.to);
     if (imageSha256 === undefined || slot?.preparing !== preparation) return;
     slot.preparing = undefined;

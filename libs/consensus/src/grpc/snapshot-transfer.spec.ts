@@ -612,6 +612,36 @@ describe('GrpcPeerTransport snapshot transfers', () => {
   });
 
   it(
+    'starts one transfer when the leader repeats the same snapshot every heartbeat while it is hashed',
+    { timeout: TEST_TIMEOUT_MS },
+    async () => {
+      const a = await startNode('a', { snapshotChunkBytes: 256 * 1024 });
+      const b = await startNode('b');
+      a.transport.setPeer(b.endpoint);
+      // A leader sends the snapshot again on every heartbeat response while the follower has not
+      // installed it: the same image (the same reference) in the same term, far more often than a
+      // 40 MiB image is hashed, a slice per turn of the event loop.
+      const data = image(40 * MiB);
+      const repeats = setInterval(() => a.transport.send(snapshotMessage('a', 'b', data)), 2);
+      a.transport.send(snapshotMessage('a', 'b', data));
+      try {
+        await waitFor(
+          'the transfer, while the repeats go on',
+          () => a.logger.find('started a snapshot transfer').length > 0,
+          10_000,
+        );
+      } finally {
+        clearInterval(repeats);
+      }
+      await waitFor('the snapshot', () => snapshots(b).length === 1);
+      await sleep(200);
+      assert.equal(snapshots(b).length, 1);
+      assert.equal(sha256(snapshots(b)[0].snapshot?.data ?? new Uint8Array(0)), sha256(data));
+      assert.equal(a.logger.find('started a snapshot transfer').length, 1);
+    },
+  );
+
+  it(
     'retries a failed transfer with the backoff of the stream, and gives it up on close',
     { timeout: TEST_TIMEOUT_MS },
     async () => {
