@@ -160,6 +160,36 @@ describe('RaftDriver', () => {
     }
   });
 
+  it('sends the proposals of one turn to each follower in one append, not one each', async () => {
+    const cluster = new TestCluster(['a', 'b', 'c']);
+    try {
+      await cluster.startAll();
+      const leader = await cluster.leader();
+      await leader.propose(put('warm', 'up'), 3000);
+      let appendsWithEntries = 0;
+      let entriesSent = 0;
+      cluster.hub.dropWhen((message) => {
+        if (message.type === 'append' && (message.entries?.length ?? 0) > 0) {
+          appendsWithEntries++;
+          entriesSent += message.entries?.length ?? 0;
+        }
+        return false;
+      });
+      // 100 proposals in one turn of the event loop, as requests read together arrive.
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => leader.propose(put(`burst${i}`, 'v'), 5000)),
+      );
+      assert.ok(entriesSent >= 200, `${entriesSent} entries sent to two followers`);
+      assert.ok(
+        appendsWithEntries <= 4,
+        `100 proposals of one turn went out in ${appendsWithEntries} append messages`,
+      );
+      assert.equal(cluster.state(leader.nodeId).size, 101);
+    } finally {
+      await cluster.stopAll();
+    }
+  });
+
   it('answers a proposal made on a follower once the follower itself has applied it', async () => {
     const cluster = new TestCluster(['a', 'b', 'c']);
     try {

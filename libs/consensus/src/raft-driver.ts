@@ -21,6 +21,7 @@ import {
 import { randomInt } from 'node:crypto';
 import { DriverStoppedError, NoLeaderError, OutcomeUnknownError } from './driver-errors';
 import { RaftLogStore } from './log-store';
+import { ProposalBatcher } from './proposal-batcher';
 import { decodeEnvelope, encodeEnvelope, newRequestId } from './proposal-envelope';
 import { ReadIndexBatcher } from './read-index-batcher';
 import { MemorySnapshotStore, SnapshotStore, writeSnapshotImage } from './snapshot-store';
@@ -120,6 +121,12 @@ export class RaftDriver {
   private readonly storage = new MemoryStorage();
   private readonly ticker: MonotonicTicker;
   private readonly proposals = new Map<string, Waiter<Applied>>();
+  /** Proposals of one turn of the event loop, handed to the core together. */
+  private readonly proposalBatcher = new ProposalBatcher((batch) => {
+    if (this.stopped) return;
+    this.core.proposeBatch(batch);
+    this.kick();
+  });
   private readonly reads = new Map<string, Waiter<number>>();
   /** Linearizable reads: one ReadIndex request in flight, shared by the readers behind it. */
   private readonly readIndexReads: ReadIndexBatcher;
@@ -252,6 +259,7 @@ export class RaftDriver {
     await this.compaction;
     await this.options.transport.close();
     const stopped = new DriverStoppedError();
+    this.proposalBatcher.clear();
     this.readIndexReads.close(stopped);
     this.leaseReads.close(stopped);
     for (const waiter of this.proposals.values()) waiter.reject(stopped);
@@ -331,8 +339,9 @@ export class RaftDriver {
   propose(payload: Uint8Array, timeoutMs: number): Promise<Applied> {
     if (this.stopped) return Promise.reject(new DriverStoppedError());
     const requestId = newRequestId();
-    return this.wait(this.proposals, requestId, timeoutMs, () => {
-      this.core.propose(encodeEnvelope({ requestId, payload }));
+    const data = encodeEnvelope({ requestId, payload });
+    return this.wait(this.proposals, requestId, timeoutMs, (refused) => {
+      this.proposalBatcher.add(data, refused);
     });
   }
 
@@ -367,6 +376,7 @@ export class RaftDriver {
     const context = `${this.options.nodeId}:${this.nextReadId++}`;
     return this.wait(this.reads, context, timeoutMs, () => {
       this.core.readIndex(context, { lease });
+      this.kick();
     });
   }
 
@@ -414,7 +424,8 @@ export class RaftDriver {
     waiters: Map<string, Waiter<T>>,
     key: string,
     timeoutMs: number,
-    start: () => void,
+    /** Starts the request; a refusal (no leader yet) is thrown, or reported later to `refused`. */
+    start: (refused: (error: unknown) => void) => void,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -438,23 +449,26 @@ export class RaftDriver {
       // During an election no leader can take a request: wait for one (up to a few election
       // timeouts) rather than failing a client that merely arrived at the wrong moment.
       const giveUpAt = Date.now() + Math.min(timeoutMs, 3 * this.electionTimeoutMs());
+      const refused = (error: unknown): void => {
+        if (this.stopped || !waiters.has(key)) return;
+        if (!(error instanceof ProposalDroppedError || error instanceof ReadIndexDroppedError)) {
+          waiters.get(key)?.reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        if (Date.now() >= giveUpAt) {
+          waiters
+            .get(key)
+            ?.reject(new NoLeaderError(this.core.basicStatus().leader, error.message));
+          return;
+        }
+        setTimeout(attempt, this.options.tickMs);
+      };
       const attempt = (): void => {
         if (this.stopped || !waiters.has(key)) return;
         try {
-          start();
-          this.kick();
+          start(refused);
         } catch (error) {
-          if (!(error instanceof ProposalDroppedError || error instanceof ReadIndexDroppedError)) {
-            waiters.get(key)?.reject(error instanceof Error ? error : new Error(String(error)));
-            return;
-          }
-          if (Date.now() >= giveUpAt) {
-            waiters
-              .get(key)
-              ?.reject(new NoLeaderError(this.core.basicStatus().leader, error.message));
-            return;
-          }
-          setTimeout(attempt, this.options.tickMs);
+          refused(error);
         }
       };
       attempt();
