@@ -150,6 +150,12 @@ describe('TypeormStateMachine', () => {
     );
     assert.equal(await machine.appliedIndex(), before);
     assert.deepEqual(await source.dataSource.query("SELECT key FROM notes WHERE key = 'z'"), []);
+    // The failed batch left no transaction open on a pooled connection: the next one applies.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await machine.apply([note(before + 1 + attempt, `y${attempt}`, 'kept')]);
+    }
+    assert.equal(await machine.appliedIndex(), before + 3);
+    assert.deepEqual(await source.dataSource.query("SELECT key FROM notes WHERE key = 'z'"), []);
   });
 
   it('hands runs of commands to an applier that takes runs, split at membership changes', async () => {

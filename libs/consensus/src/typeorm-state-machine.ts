@@ -87,7 +87,7 @@ export class TypeormStateMachine implements StateMachine {
 
   async apply(entries: readonly Entry[]): Promise<readonly ApplyOutcome[]> {
     if (entries.length === 0) return [];
-    return this.dataSource.transaction(async (manager) => {
+    return this.inApplyTransaction(entries[entries.length - 1].index, async (manager) => {
       const outcomes: ApplyOutcome[] = [];
       let run: Array<{ command: CommittedCommand; at: number }> = [];
       const flushRun = async (): Promise<void> => {
@@ -114,9 +114,42 @@ export class TypeormStateMachine implements StateMachine {
         outcomes.push({ status: 'applied' });
       }
       await flushRun();
-      await setAppliedIndex(manager, entries[entries.length - 1].index);
       return outcomes;
     });
+  }
+
+  /**
+   * Runs `work` in one transaction that also sets the applied index to `appliedIndex`. The index is
+   * known before the work, so it is written in the round trip that opens the transaction (`BEGIN`
+   * and the upsert as one simple-protocol query, the index an integer of ours, never a client's):
+   * one round trip to PostgreSQL fewer per batch than a statement of its own at the end. On any
+   * error the transaction is rolled back and the error rethrown (the driver then stops).
+   */
+  private async inApplyTransaction<T>(
+    appliedIndex: number,
+    work: (manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    if (!Number.isSafeInteger(appliedIndex) || appliedIndex < 0) {
+      throw new Error(`cannot record applied index ${appliedIndex}`);
+    }
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(
+        `BEGIN; INSERT INTO raft_applied_state (id, applied_index) VALUES (1, ${appliedIndex})
+         ON CONFLICT (id) DO UPDATE SET applied_index = EXCLUDED.applied_index`,
+      );
+      const result = await work(runner.manager);
+      await runner.query('COMMIT');
+      return result;
+    } catch (error) {
+      // Also after a failed BEGIN or COMMIT: the connection goes back to the pool outside any
+      // transaction (PostgreSQL only warns when there is none to roll back).
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
 
   async members(): Promise<ClusterMember[]> {
