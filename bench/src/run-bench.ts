@@ -32,6 +32,7 @@ export async function runBench(
 ): Promise<{ report: BenchReport; files: { json: string; markdown: string } }> {
   const plan = planFor(options);
   const startedAt = new Date().toISOString();
+  const loadAverageAtStart = os.loadavg();
   const runTag = `b${Date.now().toString(36)}`;
   logProgress(
     `${options.quick ? 'quick' : 'full'} run of ${options.only.join(', ')} on FalconMind${options.etcd ? ' and etcd' : ''}`,
@@ -120,7 +121,7 @@ export async function runBench(
       etcd: options.etcd,
       node: process.version,
       cpus: os.cpus().length,
-      loadAverageAtStart: os.loadavg(),
+      loadAverageAtStart,
       plan,
     },
     workloads: results,
