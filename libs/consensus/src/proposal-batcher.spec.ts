@@ -20,6 +20,17 @@ describe('ProposalBatcher', () => {
     assert.deepEqual(batches, [[1, 2, 3], [4]]);
   });
 
+  it('splits a turn whose proposals exceed the byte bound, keeping their order', async () => {
+    const batches: number[][] = [];
+    const batcher = new ProposalBatcher(
+      (batch) => batches.push(batch.map((data) => data.byteLength)),
+      10,
+    );
+    for (const size of [4, 4, 4, 12, 1, 9]) batcher.add(new Uint8Array(size), () => undefined);
+    await turn();
+    assert.deepEqual(batches, [[4, 4], [4], [12], [1, 9]]);
+  });
+
   it('tells every proposal of a refused batch', async () => {
     const refusal = new Error('no leader is known');
     const batcher = new ProposalBatcher(() => {

@@ -1,3 +1,10 @@
+/**
+ * The most entry bytes a batch carries (one proposal more than that goes alone): a follower forwards
+ * a batch to its leader in one message, which must stay well under the peer transport's limit, as
+ * the leader's appends do (1 MiB by default, the core's `maxSizePerMsg`).
+ */
+export const MAX_BATCH_BYTES = 1024 * 1024;
+
 /** A proposal waiting for its batch: its entry data and what to do if the core refuses the batch. */
 interface PendingProposal {
   readonly data: Uint8Array;
@@ -22,7 +29,10 @@ export class ProposalBatcher {
    * @param propose hands a batch to the core; throws if the core refuses it (no leader, a transfer
    *   of leadership), in which case every proposal of the batch hears of it through `refused`.
    */
-  constructor(private readonly propose: (batch: readonly Uint8Array[]) => void) {}
+  constructor(
+    private readonly propose: (batch: readonly Uint8Array[]) => void,
+    private readonly maxBatchBytes = MAX_BATCH_BYTES,
+  ) {}
 
   add(data: Uint8Array, refused: (error: unknown) => void): void {
     this.pending.push({ data, refused });
@@ -34,9 +44,22 @@ export class ProposalBatcher {
   /** Proposes what is pending now (also called by `setImmediate`). */
   flush(): void {
     this.scheduled = false;
-    const batch = this.pending;
-    if (batch.length === 0) return;
+    const pending = this.pending;
     this.pending = [];
+    let start = 0;
+    while (start < pending.length) {
+      let end = start + 1;
+      let bytes = pending[start].data.byteLength;
+      while (end < pending.length && bytes + pending[end].data.byteLength <= this.maxBatchBytes) {
+        bytes += pending[end].data.byteLength;
+        end += 1;
+      }
+      this.proposeBatch(pending.slice(start, end));
+      start = end;
+    }
+  }
+
+  private proposeBatch(batch: readonly PendingProposal[]): void {
     try {
       this.propose(batch.map((proposal) => proposal.data));
     } catch (error) {
