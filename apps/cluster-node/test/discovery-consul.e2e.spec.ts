@@ -33,6 +33,34 @@ describe('a cluster formed from Consul alone (Consul agent API)', { timeout: 300
   let consul: ConsulTestServer;
   const nodes: NodeProcess[] = [];
 
+  /**
+   * waitFor, but a timeout also says what Consul held and what each node logged last: a failure
+   * seen once under a loaded CI machine left nothing else to go on.
+   */
+  async function waitWithLogs(
+    what: string,
+    timeoutMs: number,
+    check: () => Promise<boolean>,
+  ): Promise<void> {
+    try {
+      await waitFor(what, timeoutMs, check);
+    } catch (error) {
+      const held = await services().then(
+        (entries) =>
+          entries.map((e) => ({
+            id: e.Service.ID,
+            tags: e.Service.Tags,
+            checks: e.Checks.map((c) => `${c.Type}:${c.Status}`),
+          })),
+        (reason: unknown) => `could not list services: ${String(reason)}`,
+      );
+      const logs = nodes.map((n) => tail(n, 25)).join('\n');
+      throw new Error(`${String(error)}\nConsul: ${JSON.stringify(held)}\n${logs}`, {
+        cause: error,
+      });
+    }
+  }
+
   async function services(): Promise<ServiceEntryJson[]> {
     const response = await fetch(`${consul.url}/v1/health/service/${SERVICE}`, {
       headers: { 'X-Consul-Token': TOKEN },
@@ -86,7 +114,7 @@ describe('a cluster formed from Consul alone (Consul agent API)', { timeout: 300
     assert.equal(uuids.size, 1);
 
     const leader = await leaderOf(nodes);
-    await waitFor('every check passing and one leader tag', 45_000, async () => {
+    await waitWithLogs('every check passing and one leader tag', 45_000, async () => {
       const entries = await services();
       const leaders = entries.filter((e) => e.Service.Tags.includes('leader'));
       return (
@@ -114,18 +142,24 @@ describe('a cluster formed from Consul alone (Consul agent API)', { timeout: 300
     await leader.kill();
     let critical = 0;
     let deregistered = 0;
-    await waitFor('a new leader tag, the old one critical then deregistered', 90_000, async () => {
-      const entries = await services();
-      const old = entries.find((e) => e.Service.ID === leader.nodeId);
-      if (!critical && old?.Checks.some((c) => c.Status === 'critical')) {
-        critical = Date.now() - killedAt;
-      }
-      if (critical && !deregistered && !old) deregistered = Date.now() - killedAt;
-      const leaders = entries
-        .filter((e) => e.Service.ID !== leader.nodeId && e.Service.Tags.includes('leader'))
-        .map((e) => e.Service.ID);
-      return deregistered > 0 && leaders.length === 1 && rest.some((n) => n.nodeId === leaders[0]);
-    });
+    await waitWithLogs(
+      'a new leader tag, the old one critical then deregistered',
+      90_000,
+      async () => {
+        const entries = await services();
+        const old = entries.find((e) => e.Service.ID === leader.nodeId);
+        if (!critical && old?.Checks.some((c) => c.Status === 'critical')) {
+          critical = Date.now() - killedAt;
+        }
+        if (critical && !deregistered && !old) deregistered = Date.now() - killedAt;
+        const leaders = entries
+          .filter((e) => e.Service.ID !== leader.nodeId && e.Service.Tags.includes('leader'))
+          .map((e) => e.Service.ID);
+        return (
+          deregistered > 0 && leaders.length === 1 && rest.some((n) => n.nodeId === leaders[0])
+        );
+      },
+    );
     console.log(
       `consul: a killed node was critical after ${critical} ms and deregistered after ${deregistered} ms (time scale ${TIME_SCALE})`,
     );
@@ -136,14 +170,18 @@ describe('a cluster formed from Consul alone (Consul agent API)', { timeout: 300
     leader.start();
     await leader.waitUntilLive();
     await awaitAgreement(nodes, 60_000);
-    await waitFor('the restarted node to register again', 20_000, async () =>
+    await waitWithLogs('the restarted node to register again', 20_000, async () =>
       (await services()).some((e) => e.Service.ID === leader.nodeId),
     );
   });
 
   it('keeps taking writes while the Consul agent is down', async () => {
     const register = await callRetrying(nodes[0], 'POST', '/uavs/uav-consul-1/register', {});
-    assert.equal(register.status, 200, JSON.stringify(register.body));
+    assert.equal(
+      register.status,
+      200,
+      `${JSON.stringify(register.body)}\n${nodes.map((n) => tail(n, 25)).join('\n')}`,
+    );
     await consul.stop();
     try {
       for (let i = 0; i < 5; i++) {
@@ -166,7 +204,7 @@ describe('a cluster formed from Consul alone (Consul agent API)', { timeout: 300
     } finally {
       await consul.start();
     }
-    await waitFor('every node registered again', 30_000, async () => {
+    await waitWithLogs('every node registered again', 30_000, async () => {
       return (await services()).length === 3;
     });
   });
