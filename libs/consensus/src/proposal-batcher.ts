@@ -41,8 +41,8 @@ export class ProposalBatcher {
     setImmediate(() => this.flush());
   }
 
-  /** Proposes what is pending now (also called by `setImmediate`). */
-  flush(): void {
+  /** Proposes what is pending, in batches of at most `maxBatchBytes`, once the turn is over. */
+  private flush(): void {
     this.scheduled = false;
     const pending = this.pending;
     this.pending = [];

@@ -135,10 +135,7 @@ export class TypeormStateMachine implements StateMachine {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
-      await runner.query(
-        `BEGIN; INSERT INTO raft_applied_state (id, applied_index) VALUES (1, ${appliedIndex})
-         ON CONFLICT (id) DO UPDATE SET applied_index = EXCLUDED.applied_index`,
-      );
+      await runner.query(`BEGIN; ${upsertAppliedIndexSql(String(appliedIndex))}`);
       const result = await work(runner.manager);
       await runner.query('COMMIT');
       return result;
@@ -316,12 +313,14 @@ async function applyMembershipChange(manager: EntityManager, entry: Entry): Prom
   );
 }
 
+/** The statement that records the applied index, given as SQL: `$1`, or an integer of ours. */
+function upsertAppliedIndexSql(index: string): string {
+  return `INSERT INTO raft_applied_state (id, applied_index) VALUES (1, ${index})
+     ON CONFLICT (id) DO UPDATE SET applied_index = EXCLUDED.applied_index`;
+}
+
 async function setAppliedIndex(manager: EntityManager, index: number): Promise<void> {
-  await manager.query(
-    `INSERT INTO raft_applied_state (id, applied_index) VALUES (1, $1)
-     ON CONFLICT (id) DO UPDATE SET applied_index = EXCLUDED.applied_index`,
-    [index],
-  );
+  await manager.query(upsertAppliedIndexSql('$1'), [index]);
 }
 
 /** A line of rows as `snapshot` writes it: the table's name first, then the rows' JSON array. */
