@@ -13,7 +13,7 @@ const stamps = (samples: readonly TelemetrySample[]): number[] =>
 
 describe('sample window', () => {
   it('keeps the newest samples, in order, up to its capacity', () => {
-    const window = new SampleWindow(3);
+    const window = new SampleWindow('uav-1', 3);
     for (const ts of [1, 2, 3, 4, 5]) assert.equal(window.insert(at(ts)), 'newest');
     assert.deepEqual(stamps(window.all()), [3, 4, 5]);
     assert.equal(window.size, 3);
@@ -21,7 +21,7 @@ describe('sample window', () => {
   });
 
   it('puts a late sample in its place and never lets it replace a newer latest', () => {
-    const window = new SampleWindow(5);
+    const window = new SampleWindow('uav-1', 5);
     for (const ts of [10, 30, 50]) window.insert(at(ts));
     assert.equal(window.insert(at(20)), 'inserted');
     assert.equal(window.insert(at(5)), 'inserted');
@@ -30,7 +30,7 @@ describe('sample window', () => {
   });
 
   it('in a full window, a late sample pushes the oldest out; one older than all is dropped', () => {
-    const window = new SampleWindow(4);
+    const window = new SampleWindow('uav-1', 4);
     for (const ts of [10, 20, 30, 40, 50, 60]) window.insert(at(ts));
     assert.deepEqual(stamps(window.all()), [30, 40, 50, 60]);
     assert.equal(window.insert(at(45)), 'inserted');
@@ -40,7 +40,7 @@ describe('sample window', () => {
   });
 
   it('ignores a sample it already holds', () => {
-    const window = new SampleWindow(4);
+    const window = new SampleWindow('uav-1', 4);
     for (const ts of [10, 20, 30]) window.insert(at(ts));
     assert.equal(window.insert(at(20)), 'duplicate');
     assert.equal(window.insert(at(30)), 'duplicate');
@@ -48,7 +48,7 @@ describe('sample window', () => {
   });
 
   it('answers the samples after a timestamp, oldest first', () => {
-    const window = new SampleWindow(10);
+    const window = new SampleWindow('uav-1', 10);
     for (const ts of [1, 2, 3, 4, 5, 6]) window.insert(at(ts));
     assert.deepEqual(stamps(window.since(3n)), [4, 5, 6]);
     assert.deepEqual(stamps(window.since(6n)), []);
@@ -58,7 +58,7 @@ describe('sample window', () => {
   it('stays ordered under a random mix of late, duplicate and new samples', () => {
     let seed = 7;
     const next = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
-    const window = new SampleWindow(16);
+    const window = new SampleWindow('uav-1', 16);
     const seen = new Set<number>();
     for (let i = 0; i < 2_000; i++) {
       const ts = 1 + (next() % 500);
@@ -72,7 +72,7 @@ describe('sample window', () => {
   });
 
   it('refuses a capacity under one', () => {
-    assert.throws(() => new SampleWindow(0), RangeError);
+    assert.throws(() => new SampleWindow('uav-1', 0), RangeError);
   });
 });
 

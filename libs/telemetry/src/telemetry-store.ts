@@ -40,7 +40,7 @@ export class TelemetryStore {
       throw new RangeError(`maxUavs must be a positive integer, got ${this.maxUavs}`);
     }
     // Checked here too, so that a bad size fails at construction rather than at the first sample.
-    new SampleWindow(options.windowSize);
+    new SampleWindow('', options.windowSize);
     this.maxSamples = options.maxSamples ?? DEFAULT_MAX_SAMPLES;
     if (!Number.isInteger(this.maxSamples) || this.maxSamples < options.windowSize) {
       throw new RangeError(
@@ -63,7 +63,7 @@ export class TelemetryStore {
     let window = this.windows.get(sample.uav_id);
     if (window === undefined) {
       if (this.windows.size >= this.maxUavs) this.evictLeastRecent(sample.uav_id);
-      window = new SampleWindow(this.options.windowSize);
+      window = new SampleWindow(sample.uav_id, this.options.windowSize);
       this.windows.set(sample.uav_id, window);
     }
     const sizeBefore = window.size;
