@@ -5,6 +5,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { nodeOptionsWithHeapLimit } from '@falconmind/config';
 
 const USAGE = `Usage: npm run cluster:local -- [--nodes N] [--base-port PORT]
 
@@ -57,6 +58,7 @@ function main(): void {
     const template = process.env.DATABASE_URL_TEMPLATE;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
+      NODE_OPTIONS: nodeOptionsWithHeapLimit(process.env.NODE_OPTIONS),
       NODE_ID: nodeId,
       NODE_ADDRESS: '127.0.0.1',
       NODE_PORT: String(port),

@@ -7,6 +7,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, WriteStream } from 'node:fs';
 import path from 'node:path';
+import { nodeOptionsWithHeapLimit } from '@falconmind/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -97,6 +98,7 @@ export class NodeProcessControl {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
       SWC_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
+      NODE_OPTIONS: nodeOptionsWithHeapLimit(undefined),
       NODE_ID: this.nodeId,
       NODE_ADDRESS: '127.0.0.1',
       NODE_PORT: String(this.httpPort),

@@ -19,9 +19,10 @@ export const CONFIG_VARIABLES: ReadonlySet<string> = new Set(
 
 /**
  * Variables the image or the container sets for the Node.js runtime rather than for the node's
- * configuration: `NODE_ENV` selects production behaviour in the framework's dependencies.
+ * configuration: `NODE_ENV` selects production behaviour in the framework's dependencies, and
+ * `NODE_OPTIONS` carries the node's heap limit.
  */
-export const RUNTIME_VARIABLES: ReadonlySet<string> = new Set(['NODE_ENV']);
+export const RUNTIME_VARIABLES: ReadonlySet<string> = new Set(['NODE_ENV', 'NODE_OPTIONS']);
 
 /** The names that are neither configuration nor runtime variables. */
 export function unknownVariables(names: Iterable<string>): string[] {

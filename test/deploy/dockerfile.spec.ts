@@ -5,7 +5,7 @@ import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadNodeConfig } from '@falconmind/config';
+import { loadNodeConfig, nodeOptionsWithHeapLimit } from '@falconmind/config';
 import { DOCKER_DIR } from './compose-file';
 import { unknownVariables } from './config-variables';
 import {
@@ -182,6 +182,17 @@ describe('docker/Dockerfile', () => {
     const exposed = instructionsOf(runtime, 'EXPOSE').flatMap(({ args }) => args.split(/\s+/));
     assert.ok(exposed.includes(String(config.nodePort)), `EXPOSE ${exposed.join(' ')}`);
     assert.ok(exposed.includes(String(config.raftPort)), `EXPOSE ${exposed.join(' ')}`);
+  });
+
+  it('gives the node the heap limit every other way of starting it gives (npm start too)', () => {
+    assert.equal(runtimeEnv.NODE_OPTIONS, nodeOptionsWithHeapLimit(undefined));
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    assert.ok(
+      manifest.scripts.start.includes(` ${nodeOptionsWithHeapLimit(undefined)} `),
+      `npm start runs: ${manifest.scripts.start}`,
+    );
   });
 
   it('leaves node_modules, data and git history out of the build context', () => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
+import { nodeOptionsWithHeapLimit } from '@falconmind/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SERVER_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -139,6 +140,7 @@ export class NodeProcess {
     return {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
+      NODE_OPTIONS: nodeOptionsWithHeapLimit(undefined),
       NODE_ID: this.spec.nodeId,
       NODE_ADDRESS: '127.0.0.1',
       NODE_PORT: String(this.spec.httpPort),

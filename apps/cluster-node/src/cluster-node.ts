@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { getHeapStatistics } from 'node:v8';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
@@ -161,6 +162,8 @@ export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
         http: url,
         raftPort: config.raftPort,
         database: database.embedded ? 'embedded' : 'DATABASE_URL',
+        // The limit NODE_OPTIONS or the command line set (docs/performance.md, "Memory").
+        heapLimitMb: Math.round(getHeapStatistics().heap_size_limit / 1_048_576),
       });
       if (config.plantedBug) {
         logger.warn('FALCONMIND_PLANTED_BUG is set: this node breaks its guarantees on purpose', {

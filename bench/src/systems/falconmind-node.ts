@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { nodeOptionsWithHeapLimit } from '@falconmind/config';
 import { sleep } from '../clock';
 import { benchMqttEnv } from './bench-mqtt';
 import { NodeEntry } from './node-entry';
@@ -60,6 +61,8 @@ export class FalconMindNode {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
       SWC_NODE_PROJECT: path.join(REPOSITORY_ROOT, 'tsconfig.json'),
+      // The limit a deployment runs with; a --max-old-space-size in BENCH_NODE_FLAGS overrides it.
+      NODE_OPTIONS: nodeOptionsWithHeapLimit(undefined),
       NODE_ID: this.spec.nodeId,
       NODE_ADDRESS: '127.0.0.1',
       NODE_PORT: String(this.spec.httpPort),

@@ -16,6 +16,7 @@ export type {
 export { DEFAULT_MQTT_TOPIC_ROOT } from './mqtt-config';
 export type { MqttConfig } from './mqtt-config';
 export { loadNodeConfig } from './load-node-config';
+export { NODE_HEAP_LIMIT_MB, nodeOptionsWithHeapLimit } from './node-heap-limit';
 export type { Environment } from './load-node-config';
 export {
   ConfigValidationError,
