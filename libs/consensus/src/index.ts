@@ -11,7 +11,7 @@ export { MonotonicTicker } from './ticker';
 export { TypeormLogStore, CorruptRaftLogError, RAFT_LOG_STORE_ENTITIES } from './typeorm-log-store';
 export * from './grpc';
 export { TypeormStateMachine } from './typeorm-state-machine';
-export type { CommandApplier, CommittedCommand } from './typeorm-state-machine';
+export type { CommandApplier, CommitTail, CommittedCommand } from './typeorm-state-machine';
 export { decodeMemberAddress, encodeMemberAddress } from './cluster-members';
 export type { ClusterMember, MemberAddress } from './cluster-members';
 export { CONSENSUS_ENTITIES, CONSENSUS_MIGRATIONS } from './node-migrations';

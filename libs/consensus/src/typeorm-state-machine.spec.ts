@@ -205,6 +205,57 @@ describe('TypeormStateMachine', () => {
     }
   });
 
+  it('runs the statements left to the commit in the batch, and rolls the batch back if one fails', async () => {
+    const db = await openDatabase();
+    try {
+      const tailApplier = (tail: (key: string) => string): CommandApplier => ({
+        ...notesApplier,
+        async applyRun(manager, commands, atCommit) {
+          const outcomes = [];
+          for (const { entry, envelope } of commands) {
+            outcomes.push(await notesApplier.apply(manager, entry, envelope));
+            atCommit.add(tail(`${entry.index}`));
+          }
+          return outcomes;
+        },
+      });
+      const kept = new TypeormStateMachine(
+        db.dataSource,
+        tailApplier((key) => `INSERT INTO notes (key, value) VALUES ('tail-${key}', 'late')`),
+      );
+      await kept.apply([note(1, 'a', '1'), note(2, 'b', '2')]);
+      assert.equal(await kept.appliedIndex(), 2);
+      assert.deepEqual(await db.dataSource.query('SELECT key, value FROM notes ORDER BY key'), [
+        { key: 'a', value: '1' },
+        { key: 'b', value: '2' },
+        { key: 'tail-1', value: 'late' },
+        { key: 'tail-2', value: 'late' },
+      ]);
+
+      const failing = new TypeormStateMachine(
+        db.dataSource,
+        tailApplier((key) =>
+          key === '4'
+            ? 'INSERT INTO no_such_table VALUES (1)'
+            : `INSERT INTO notes (key, value) VALUES ('tail-${key}', 'late')`,
+        ),
+      );
+      await assert.rejects(failing.apply([note(3, 'c', '3'), note(4, 'd', '4')]), /no_such_table/);
+      assert.equal(await failing.appliedIndex(), 2);
+      assert.deepEqual(await db.dataSource.query('SELECT key FROM notes ORDER BY key'), [
+        { key: 'a' },
+        { key: 'b' },
+        { key: 'tail-1' },
+        { key: 'tail-2' },
+      ]);
+      // The connection went back to the pool outside any transaction: the next batch applies.
+      await kept.apply([note(3, 'c', '3')]);
+      assert.equal(await kept.appliedIndex(), 3);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('applies nothing of a batch whose applier gives the wrong number of outcomes for a run', async () => {
     const db = await openDatabase();
     try {

@@ -18,12 +18,26 @@ export interface CommandApplier {
    * batch's transaction, with the outcomes in the same order: exactly what `apply`, called for each
    * in turn, would do and give. It lets an applier spend a few statements on a run of commands
    * (one multi-row INSERT for a run of creates) where `apply` spends a few on each: the round trips
-   * to PostgreSQL per entry are what limits the apply rate (docs/performance.md).
+   * to PostgreSQL per entry are what limits the apply rate (docs/performance.md). Statements whose
+   * results nothing reads may go to `atCommit` instead of `manager`.
    */
   applyRun?(
     manager: EntityManager,
     commands: readonly CommittedCommand[],
+    atCommit: CommitTail,
   ): Promise<readonly ApplyOutcome[]>;
+}
+
+/**
+ * Statements of a batch's transaction that nothing reads the results of (an INSERT of events, a
+ * prune): the state machine sends them with its COMMIT, as one simple-protocol query, so that they
+ * cost no round trip to PostgreSQL of their own. They run after every statement made through the
+ * manager, in the order added; if one fails, the transaction is rolled back as for any failure.
+ * Each is complete SQL: no parameters, values written as literals (text through pg's
+ * `escapeLiteral`, numbers only when they are integers of ours).
+ */
+export interface CommitTail {
+  add(statement: string): void;
 }
 
 /** A command entry and its decoded envelope. */
@@ -87,7 +101,7 @@ export class TypeormStateMachine implements StateMachine {
 
   async apply(entries: readonly Entry[]): Promise<readonly ApplyOutcome[]> {
     if (entries.length === 0) return [];
-    return this.inApplyTransaction(entries[entries.length - 1].index, async (manager) => {
+    return this.inApplyTransaction(entries[entries.length - 1].index, async (manager, atCommit) => {
       const outcomes: ApplyOutcome[] = [];
       let run: Array<{ command: CommittedCommand; at: number }> = [];
       const flushRun = async (): Promise<void> => {
@@ -95,6 +109,7 @@ export class TypeormStateMachine implements StateMachine {
         const results = await this.applyCommands(
           manager,
           run.map(({ command }) => command),
+          atCommit,
         );
         run.forEach(({ at }, i) => (outcomes[at] = results[i]));
         run = [];
@@ -122,12 +137,13 @@ export class TypeormStateMachine implements StateMachine {
    * Runs `work` in one transaction that also sets the applied index to `appliedIndex`. The index is
    * known before the work, so it is written in the round trip that opens the transaction (`BEGIN`
    * and the upsert as one simple-protocol query, the index an integer of ours, never a client's):
-   * one round trip to PostgreSQL fewer per batch than a statement of its own at the end. On any
-   * error the transaction is rolled back and the error rethrown (the driver then stops).
+   * one round trip to PostgreSQL fewer per batch than a statement of its own at the end. The
+   * statements `work` leaves to the commit go with the `COMMIT`, in its round trip. On any error
+   * the transaction is rolled back and the error rethrown (the driver then stops).
    */
   private async inApplyTransaction<T>(
     appliedIndex: number,
-    work: (manager: EntityManager) => Promise<T>,
+    work: (manager: EntityManager, atCommit: CommitTail) => Promise<T>,
   ): Promise<T> {
     if (!Number.isSafeInteger(appliedIndex) || appliedIndex < 0) {
       throw new Error(`cannot record applied index ${appliedIndex}`);
@@ -136,8 +152,10 @@ export class TypeormStateMachine implements StateMachine {
     await runner.connect();
     try {
       await runner.query(`BEGIN; ${upsertAppliedIndexSql(String(appliedIndex))}`);
-      const result = await work(runner.manager);
-      await runner.query('COMMIT');
+      const tail: string[] = [];
+      const result = await work(runner.manager, { add: (statement) => tail.push(statement) });
+      // A failed statement makes PostgreSQL skip the rest of the query, COMMIT included.
+      await runner.query([...tail, 'COMMIT'].join(';\n'));
       return result;
     } catch (error) {
       // Also after a failed BEGIN or COMMIT: the connection goes back to the pool outside any
@@ -237,11 +255,12 @@ export class TypeormStateMachine implements StateMachine {
   private async applyCommands(
     manager: EntityManager,
     commands: readonly CommittedCommand[],
+    atCommit: CommitTail,
   ): Promise<readonly ApplyOutcome[]> {
     const applier = this.applier;
     if (!applier) return commands.map(() => ({ status: 'applied' }));
     if (applier.applyRun) {
-      const outcomes = await applier.applyRun(manager, commands);
+      const outcomes = await applier.applyRun(manager, commands, atCommit);
       if (outcomes.length !== commands.length) {
         throw new Error(
           `the applier gave ${outcomes.length} outcomes for a run of ${commands.length} commands`,

@@ -1,4 +1,9 @@
-import type { CommandApplier, CommittedCommand, ProposalEnvelope } from '@falconmind/consensus';
+import type {
+  CommandApplier,
+  CommitTail,
+  CommittedCommand,
+  ProposalEnvelope,
+} from '@falconmind/consensus';
 import type { Entry } from '@falconmind/raft';
 import type { EntityManager } from 'typeorm';
 import {
@@ -82,8 +87,9 @@ export class FleetApplier implements CommandApplier {
   applyRun(
     manager: EntityManager,
     commands: readonly CommittedCommand[],
+    atCommit: CommitTail,
   ): Promise<readonly FleetApplyOutcome[]> {
-    return applyFleetRun(manager, commands, applyCommand);
+    return applyFleetRun(manager, commands, applyCommand, atCommit);
   }
 }
 

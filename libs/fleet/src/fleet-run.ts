@@ -1,4 +1,4 @@
-import type { CommittedCommand } from '@falconmind/consensus';
+import type { CommitTail, CommittedCommand } from '@falconmind/consensus';
 import type { EntityManager } from 'typeorm';
 import { decodeFleetCommand, FleetCommand, FleetCommandError } from './commands';
 import { CreateMissionBatch, PendingCreate } from './create-mission-batch';
@@ -49,6 +49,7 @@ export async function applyFleetRun(
   db: EntityManager,
   commands: readonly CommittedCommand[],
   applyCommand: ApplyOneCommand,
+  atCommit?: CommitTail,
 ): Promise<FleetApplyOutcome[]> {
   const decoded = commands.map(decode);
   const outcomes: FleetApplyOutcome[] = new Array<FleetApplyOutcome>(commands.length);
@@ -131,6 +132,8 @@ export async function applyFleetRun(
   }
   await flushCreates();
   await keys.flush(db);
-  await events.flush(db);
+  // Nothing reads the events back while the batch applies: given a tail, they go with its COMMIT.
+  if (atCommit === undefined) await events.flush(db);
+  else for (const statement of events.take()) atCommit.add(statement);
   return outcomes;
 }

@@ -1,8 +1,9 @@
+import { escapeLiteral } from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { FleetEventDraft } from './fleet-event';
 import { FLEET_EVENT_PRUNE_INTERVAL, FLEET_EVENT_RETENTION_ENTRIES } from './fleet-event-log';
 
-/** Four parameters a row, well under PostgreSQL's 65,535 parameters per statement. */
+/** Rows per INSERT statement: keeps one statement's text to a few megabytes. */
 const ROWS_PER_INSERT = 10_000;
 
 /**
@@ -31,28 +32,43 @@ export class FleetEventBuffer {
 
   /** Prunes, then stores what survives the pruning (as the entry-by-entry order would leave it). */
   async flush(db: EntityManager): Promise<void> {
+    for (const statement of this.take()) await db.query(statement);
+  }
+
+  /**
+   * The statements `flush` would run, in order, emptying the buffer: the applier leaves them to the
+   * commit (`CommitTail`), as nothing reads their results. Values are literals: log indexes and
+   * positions are integers of ours, and the type and the data go through `escapeLiteral`.
+   */
+  take(): string[] {
     const bound = this.pruneBound;
+    const statements: string[] = [];
     if (bound !== undefined) {
-      await db.query('DELETE FROM fleet_events WHERE log_index <= $1', [bound]);
+      statements.push(`DELETE FROM fleet_events WHERE log_index <= ${integer(bound)}`);
     }
     const kept = this.rows
       .filter(({ index }) => bound === undefined || index > bound)
       .sort((a, b) => a.index - b.index || a.position - b.position);
-    // `data` is json (it keeps the text it was given), so each row goes in as its own parameter.
+    // `data` is json (it keeps the text it was given): each row's JSON text goes in as it is.
     for (let start = 0; start < kept.length; start += ROWS_PER_INSERT) {
-      const rows: string[] = [];
-      const params: unknown[] = [];
-      for (const { index, position, event } of kept.slice(start, start + ROWS_PER_INSERT)) {
-        params.push(index, position, event.type, JSON.stringify(event.data));
-        const n = params.length;
-        rows.push(`($${n - 3}::bigint, $${n - 2}::integer, $${n - 1}, $${n}::json)`);
-      }
-      await db.query(
+      const rows = kept
+        .slice(start, start + ROWS_PER_INSERT)
+        .map(
+          ({ index, position, event }) =>
+            `(${integer(index)}, ${integer(position)}, ${escapeLiteral(event.type)}, ${escapeLiteral(JSON.stringify(event.data))}::json)`,
+        );
+      statements.push(
         `INSERT INTO fleet_events (log_index, position, type, data) VALUES ${rows.join(', ')}`,
-        params,
       );
     }
     this.rows.length = 0;
     this.pruneBound = undefined;
+    return statements;
   }
+}
+
+/** An integer of ours as SQL text; anything else is a bug, never written into a statement. */
+function integer(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new Error(`not an integer for a statement: ${value}`);
+  return String(value);
 }
