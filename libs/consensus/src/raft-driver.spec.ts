@@ -306,6 +306,34 @@ describe('RaftDriver', () => {
     }
   });
 
+  it('answers a proposal once its outcome is decided, and moves the applied index only when the apply is durable', async () => {
+    const cluster = new TestCluster(['a']);
+    let release: (() => void) | undefined;
+    try {
+      const driver = await cluster.start('a');
+      await driver.propose(put('warm', 'up'), 2000);
+      const disk = cluster.disks.get('a');
+      assert.ok(disk);
+      const appliedBefore = driver.stateMachineApplied;
+      release = disk.stateMachine.holdCommits();
+      const applied = await driver.propose(put('k', 'v'), 2000);
+      assert.deepEqual(applied.outcome, { status: 'applied', result: 'v' });
+      assert.equal(driver.stateMachineApplied, appliedBefore, 'the apply is not durable yet');
+      let readDone = false;
+      const read = driver.waitForApplied(applied.index, 2000).then(() => (readDone = true));
+      await sleep(10 * TICK_MS);
+      assert.equal(readDone, false, 'a read waits for the durable apply');
+
+      release();
+      release = undefined;
+      await read;
+      assert.ok(driver.stateMachineApplied >= applied.index);
+    } finally {
+      release?.();
+      await cluster.stopAll();
+    }
+  });
+
   it('writes the hard state of a follower with its entries, not again when only the commit index moves', async () => {
     const cluster = new TestCluster(['a', 'b', 'c']);
     try {

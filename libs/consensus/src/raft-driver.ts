@@ -632,15 +632,23 @@ export class RaftDriver {
     // After a restart the core hands out entries again from the snapshot on: skip what is applied.
     const fresh = entries.filter((entry) => entry.index > this.appliedIndex);
     if (fresh.length === 0) return;
-    const outcomes = await this.options.stateMachine.apply(fresh);
-    fresh.forEach((entry, i) => {
-      if (entry.type !== 'normal') return;
-      const envelope = decodeEnvelope(entry.data);
-      if (envelope)
-        this.proposals
-          .get(envelope.requestId)
-          ?.resolve({ index: entry.index, outcome: outcomes[i] });
-    });
+    // Proposals are answered as soon as their outcomes are decided, which may be while the batch's
+    // transaction commits: committed in the log and deterministic, they cannot change (StateMachine).
+    // Reads wait for the applied index, which moves only once the batch is durable.
+    let answered = false;
+    const answer = (outcomes: readonly ApplyOutcome[]): void => {
+      if (answered) return;
+      answered = true;
+      fresh.forEach((entry, i) => {
+        if (entry.type !== 'normal') return;
+        const envelope = decodeEnvelope(entry.data);
+        if (envelope)
+          this.proposals
+            .get(envelope.requestId)
+            ?.resolve({ index: entry.index, outcome: outcomes[i] });
+      });
+    };
+    answer(await this.options.stateMachine.apply(fresh, answer));
     this.setApplied(fresh[fresh.length - 1].index);
     if (fresh.some((entry) => entry.type === 'conf-change')) {
       for (const listener of this.membershipListeners) listener();

@@ -12,8 +12,21 @@ export type ApplyOutcome =
  */
 export interface StateMachine {
   appliedIndex(): Promise<number>;
-  /** Applies `entries` (consecutive, starting right after the applied index) atomically. */
-  apply(entries: readonly Entry[]): Promise<readonly ApplyOutcome[]>;
+  /**
+   * Applies `entries` (consecutive, starting right after the applied index) atomically, and gives
+   * their outcomes once the batch is durable.
+   *
+   * `decided`, if given, may be called once with the same outcomes as soon as they are known, before
+   * the batch is durable (while its transaction commits). They are final all the same: the entries
+   * are committed in the Raft log, which a quorum holds on disk, and applying is deterministic, so a
+   * crash before the batch is durable applies them again, on restart, to the same outcomes. The
+   * driver answers proposals from them; it moves the applied index, which reads wait for, only
+   * when `apply` returns.
+   */
+  apply(
+    entries: readonly Entry[],
+    decided?: (outcomes: readonly ApplyOutcome[]) => void,
+  ): Promise<readonly ApplyOutcome[]>;
   /**
    * Writes a consistent image of the state at the applied index to `sink`, a chunk at a time (the
    * whole image is never held in memory), and returns that index.

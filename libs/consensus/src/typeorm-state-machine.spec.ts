@@ -256,6 +256,38 @@ describe('TypeormStateMachine', () => {
     }
   });
 
+  it('says the outcomes once decided, before the commit ends; a failed commit still fails the apply', async () => {
+    const db = await openDatabase();
+    try {
+      const machine = new TypeormStateMachine(db.dataSource, notesApplier);
+      const heard: string[] = [];
+      const applying = machine.apply([note(1, 'a', '1'), note(2, 'b', 'refuse')], (outcomes) =>
+        heard.push(JSON.stringify(outcomes)),
+      );
+      const outcomes = await applying;
+      assert.deepEqual(heard, [JSON.stringify(outcomes)]);
+      assert.equal(await machine.appliedIndex(), 2);
+
+      // A commit that fails after the outcomes were said (a deferred check, run by COMMIT): the
+      // apply fails and nothing of the batch is kept.
+      await db.dataSource.query(`CREATE FUNCTION refuse_at_commit() RETURNS trigger AS $$
+        BEGIN RAISE EXCEPTION 'refused at commit'; END $$ LANGUAGE plpgsql`);
+      await db.dataSource.query(`CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON notes
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.value = 'late')
+        EXECUTE FUNCTION refuse_at_commit()`);
+      const told: number[] = [];
+      await assert.rejects(
+        machine.apply([note(3, 'c', 'late')], (said) => told.push(said.length)),
+        /refused at commit/,
+      );
+      assert.deepEqual(told, [1], 'the outcome was said before the commit failed');
+      assert.equal(await machine.appliedIndex(), 2);
+      assert.deepEqual(await db.dataSource.query("SELECT key FROM notes WHERE key = 'c'"), []);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('applies nothing of a batch whose applier gives the wrong number of outcomes for a run', async () => {
     const db = await openDatabase();
     try {

@@ -99,38 +99,45 @@ export class TypeormStateMachine implements StateMachine {
     return rows.length === 0 ? 0 : Number(rows[0].applied_index);
   }
 
-  async apply(entries: readonly Entry[]): Promise<readonly ApplyOutcome[]> {
+  async apply(
+    entries: readonly Entry[],
+    decided?: (outcomes: readonly ApplyOutcome[]) => void,
+  ): Promise<readonly ApplyOutcome[]> {
     if (entries.length === 0) return [];
-    return this.inApplyTransaction(entries[entries.length - 1].index, async (manager, atCommit) => {
-      const outcomes: ApplyOutcome[] = [];
-      let run: Array<{ command: CommittedCommand; at: number }> = [];
-      const flushRun = async (): Promise<void> => {
-        if (run.length === 0) return;
-        const results = await this.applyCommands(
-          manager,
-          run.map(({ command }) => command),
-          atCommit,
-        );
-        run.forEach(({ at }, i) => (outcomes[at] = results[i]));
-        run = [];
-      };
-      for (const entry of entries) {
-        const envelope = entry.type === 'normal' ? decodeEnvelope(entry.data) : undefined;
-        if (envelope && this.applier) {
-          run.push({ command: { entry, envelope }, at: outcomes.length });
+    return this.inApplyTransaction(
+      entries[entries.length - 1].index,
+      async (manager, atCommit) => {
+        const outcomes: ApplyOutcome[] = [];
+        let run: Array<{ command: CommittedCommand; at: number }> = [];
+        const flushRun = async (): Promise<void> => {
+          if (run.length === 0) return;
+          const results = await this.applyCommands(
+            manager,
+            run.map(({ command }) => command),
+            atCommit,
+          );
+          run.forEach(({ at }, i) => (outcomes[at] = results[i]));
+          run = [];
+        };
+        for (const entry of entries) {
+          const envelope = entry.type === 'normal' ? decodeEnvelope(entry.data) : undefined;
+          if (envelope && this.applier) {
+            run.push({ command: { entry, envelope }, at: outcomes.length });
+            outcomes.push({ status: 'applied' });
+            continue;
+          }
+          if (entry.type === 'conf-change') {
+            await flushRun();
+            await applyMembershipChange(manager, entry);
+          }
+          // An entry without a command (a new leader's first) changes nothing and ends no run.
           outcomes.push({ status: 'applied' });
-          continue;
         }
-        if (entry.type === 'conf-change') {
-          await flushRun();
-          await applyMembershipChange(manager, entry);
-        }
-        // An entry without a command (a new leader's first) changes nothing and ends no run.
-        outcomes.push({ status: 'applied' });
-      }
-      await flushRun();
-      return outcomes;
-    });
+        await flushRun();
+        return outcomes;
+      },
+      decided,
+    );
   }
 
   /**
@@ -138,12 +145,14 @@ export class TypeormStateMachine implements StateMachine {
    * known before the work, so it is written in the round trip that opens the transaction (`BEGIN`
    * and the upsert as one simple-protocol query, the index an integer of ours, never a client's):
    * one round trip to PostgreSQL fewer per batch than a statement of its own at the end. The
-   * statements `work` leaves to the commit go with the `COMMIT`, in its round trip. On any error
-   * the transaction is rolled back and the error rethrown (the driver then stops).
+   * statements `work` leaves to the commit go with the `COMMIT`, in its round trip; `decided` hears
+   * what `work` gave as that round trip starts. On any error the transaction is rolled back and the
+   * error rethrown (the driver then stops).
    */
   private async inApplyTransaction<T>(
     appliedIndex: number,
     work: (manager: EntityManager, atCommit: CommitTail) => Promise<T>,
+    decided?: (result: T) => void,
   ): Promise<T> {
     if (!Number.isSafeInteger(appliedIndex) || appliedIndex < 0) {
       throw new Error(`cannot record applied index ${appliedIndex}`);
@@ -155,7 +164,9 @@ export class TypeormStateMachine implements StateMachine {
       const tail: string[] = [];
       const result = await work(runner.manager, { add: (statement) => tail.push(statement) });
       // A failed statement makes PostgreSQL skip the rest of the query, COMMIT included.
-      await runner.query([...tail, 'COMMIT'].join(';\n'));
+      const committing = runner.query([...tail, 'COMMIT'].join(';\n'));
+      decided?.(result);
+      await committing;
       return result;
     } catch (error) {
       // Also after a failed BEGIN or COMMIT: the connection goes back to the pool outside any

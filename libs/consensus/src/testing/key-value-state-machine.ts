@@ -20,20 +20,35 @@ export class KeyValueStateMachine implements StateMachine {
   }
 
   private held: Promise<void> | undefined;
+  private commitsHeld: Promise<void> | undefined;
 
   /** Stalls every apply from now until the returned function is called: a slow database. */
   holdApplies(): () => void {
-    let release: () => void = () => undefined;
-    this.held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { hold, release } = gate();
+    this.held = hold;
     return () => {
       this.held = undefined;
       release();
     };
   }
 
-  async apply(entries: readonly Entry[]): Promise<readonly ApplyOutcome[]> {
+  /**
+   * Lets every apply from now decide its outcomes (and say so to `decided`) but not finish until
+   * the returned function is called: a commit that takes its time.
+   */
+  holdCommits(): () => void {
+    const { hold, release } = gate();
+    this.commitsHeld = hold;
+    return () => {
+      this.commitsHeld = undefined;
+      release();
+    };
+  }
+
+  async apply(
+    entries: readonly Entry[],
+    decided?: (outcomes: readonly ApplyOutcome[]) => void,
+  ): Promise<readonly ApplyOutcome[]> {
     await this.held;
     const outcomes = entries.map((entry): ApplyOutcome => {
       if (entry.index !== this.applied + 1)
@@ -49,6 +64,10 @@ export class KeyValueStateMachine implements StateMachine {
       this.values.set(key, value);
       return { status: 'applied', result: value };
     });
+    if (this.commitsHeld) {
+      decided?.(outcomes);
+      await this.commitsHeld;
+    }
     return outcomes;
   }
 
@@ -70,4 +89,12 @@ export class KeyValueStateMachine implements StateMachine {
     );
     this.applied = index;
   }
+}
+
+function gate(): { hold: Promise<void>; release: () => void } {
+  let release: () => void = () => undefined;
+  const hold = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { hold, release };
 }
