@@ -1,5 +1,6 @@
 import { decodeConfChange, Entry } from '@falconmind/raft';
 import { DataSource, EntityManager } from 'typeorm';
+import { ApplyTransaction, CommitTail } from './apply-transaction';
 import { ClusterMember, decodeMemberAddress } from './cluster-members';
 import { decodeEnvelope, ProposalEnvelope } from './proposal-envelope';
 import { ApplyOutcome, StateMachine } from './state-machine';
@@ -26,18 +27,6 @@ export interface CommandApplier {
     commands: readonly CommittedCommand[],
     atCommit: CommitTail,
   ): Promise<readonly ApplyOutcome[]>;
-}
-
-/**
- * Statements of a batch's transaction that nothing reads the results of (an INSERT of events, a
- * prune): the state machine sends them with its COMMIT, as one simple-protocol query, so that they
- * cost no round trip to PostgreSQL of their own. They run after every statement made through the
- * manager, in the order added; if one fails, the transaction is rolled back as for any failure.
- * Each is complete SQL: no parameters, values written as literals (text through pg's
- * `escapeLiteral`, numbers only when they are integers of ours).
- */
-export interface CommitTail {
-  add(statement: string): void;
 }
 
 /** A command entry and its decoded envelope. */
@@ -141,13 +130,12 @@ export class TypeormStateMachine implements StateMachine {
   }
 
   /**
-   * Runs `work` in one transaction that also sets the applied index to `appliedIndex`. The index is
-   * known before the work, so it is written in the round trip that opens the transaction (`BEGIN`
-   * and the upsert as one simple-protocol query, the index an integer of ours, never a client's):
-   * one round trip to PostgreSQL fewer per batch than a statement of its own at the end. The
-   * statements `work` leaves to the commit go with the `COMMIT`, in its round trip; `decided` hears
-   * what `work` gave as that round trip starts. On any error the transaction is rolled back and the
-   * error rethrown (the driver then stops).
+   * Runs `work` in one transaction that also sets the applied index to `appliedIndex`: the index is
+   * known before the work, so its upsert opens the transaction, with `BEGIN`, in the round trip of
+   * the work's first query (`ApplyTransaction`; the index is an integer of ours, never a client's).
+   * The statements `work` leaves to the commit go with the `COMMIT`, in its round trip; `decided`
+   * hears what `work` gave as that round trip starts. On any error the transaction is rolled back
+   * and the error rethrown (the driver then stops).
    */
   private async inApplyTransaction<T>(
     appliedIndex: number,
@@ -159,19 +147,17 @@ export class TypeormStateMachine implements StateMachine {
     }
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
+    const transaction = new ApplyTransaction(runner, this.dataSource, [
+      upsertAppliedIndexSql(String(appliedIndex)),
+    ]);
     try {
-      await runner.query(`BEGIN; ${upsertAppliedIndexSql(String(appliedIndex))}`);
-      const tail: string[] = [];
-      const result = await work(runner.manager, { add: (statement) => tail.push(statement) });
-      // A failed statement makes PostgreSQL skip the rest of the query, COMMIT included.
-      const committing = runner.query([...tail, 'COMMIT'].join(';\n'));
+      const result = await work(transaction.manager, transaction);
+      const committing = transaction.commit();
       decided?.(result);
       await committing;
       return result;
     } catch (error) {
-      // Also after a failed BEGIN or COMMIT: the connection goes back to the pool outside any
-      // transaction (PostgreSQL only warns when there is none to roll back).
-      await runner.query('ROLLBACK').catch(() => undefined);
+      await transaction.rollback();
       throw error;
     } finally {
       await runner.release();

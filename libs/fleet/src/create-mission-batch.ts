@@ -1,3 +1,4 @@
+import { escapeLiteral } from 'pg';
 import type { EntityManager } from 'typeorm';
 import type { CreateMissionCommand } from './commands';
 import { FleetApplyNotes } from './events';
@@ -73,33 +74,33 @@ async function insertMissions(
   db: EntityManager,
   creates: readonly PendingCreate[],
 ): Promise<Map<string, MissionRecord>> {
-  const rows = await db.query<MissionRecord[]>(
+  const rows = JSON.stringify(
+    creates.map(({ command, hash }) => ({
+      mission_id: command.mission_id,
+      name: command.name,
+      description: command.description ?? '',
+      mission_type: command.mission_type,
+      uav_list: command.uav_list,
+      payload: command.payload,
+      priority: command.priority,
+      at: new Date(command.at).toISOString(),
+      create_hash: hash,
+    })),
+  );
+  // The rows as a literal, not a parameter: a statement without parameters may carry the opening
+  // of the apply transaction in its round trip (ApplyTransaction).
+  const inserted = await db.query<MissionRecord[]>(
     `INSERT INTO missions (mission_id, name, description, mission_type, uav_list, payload, state,
        progress, priority, version, created_at, updated_at, started_at, completed_at, create_hash)
      SELECT c.mission_id, c.name, c.description, c.mission_type, c.uav_list, c.payload, 'PENDING',
        0, c.priority, 1, c.at, c.at, NULL, NULL, c.create_hash
-     FROM jsonb_to_recordset($1::jsonb) AS c(mission_id text, name text, description text,
+     FROM jsonb_to_recordset(${escapeLiteral(rows)}::jsonb) AS c(mission_id text, name text, description text,
        mission_type text, uav_list jsonb, payload jsonb, priority integer, at timestamptz,
        create_hash text)
      ON CONFLICT (mission_id) DO NOTHING
      RETURNING ${MISSION_COLUMNS}`,
-    [
-      JSON.stringify(
-        creates.map(({ command, hash }) => ({
-          mission_id: command.mission_id,
-          name: command.name,
-          description: command.description ?? '',
-          mission_type: command.mission_type,
-          uav_list: command.uav_list,
-          payload: command.payload,
-          priority: command.priority,
-          at: new Date(command.at).toISOString(),
-          create_hash: hash,
-        })),
-      ),
-    ],
   );
-  return new Map(rows.map((row) => [row.mission_id, row]));
+  return new Map(inserted.map((row) => [row.mission_id, row]));
 }
 
 async function loadMissions(
