@@ -14,7 +14,7 @@ import {
   queryDatabase,
 } from './bench-databases';
 import { FalconMindNode } from './falconmind-node';
-import { freePortPair } from './loopback-ports';
+import { freePortPair } from '../../../test/support/node-process';
 import { MemberProgress, SystemUnderTest } from './system-under-test';
 import { NodeEntry } from './node-entry';
 
