@@ -7,7 +7,7 @@ import { DataSource, EntityManager, QueryFailedError, QueryRunner } from 'typeor
  * cost no round trip to PostgreSQL of their own. They run after every statement made through the
  * manager, in the order added; if one fails, the transaction is rolled back as for any failure.
  * Each is complete SQL: no parameters, values written as literals (text through pg's
- * `escapeLiteral`, numbers only when they are integers of ours).
+ * `escapeLiteral` or an equivalent, numbers only when they are integers of ours).
  */
 export interface CommitTail {
   add(statement: string): void;

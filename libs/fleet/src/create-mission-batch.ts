@@ -1,4 +1,4 @@
-import { escapeLiteral } from 'pg';
+import { sqlLiteral } from './sql-literal';
 import type { EntityManager } from 'typeorm';
 import type { CreateMissionCommand } from './commands';
 import { FleetApplyNotes } from './events';
@@ -94,7 +94,7 @@ async function insertMissions(
        progress, priority, version, created_at, updated_at, started_at, completed_at, create_hash)
      SELECT c.mission_id, c.name, c.description, c.mission_type, c.uav_list, c.payload, 'PENDING',
        0, c.priority, 1, c.at, c.at, NULL, NULL, c.create_hash
-     FROM jsonb_to_recordset(${escapeLiteral(rows)}::jsonb) AS c(mission_id text, name text, description text,
+     FROM jsonb_to_recordset(${sqlLiteral(rows)}::jsonb) AS c(mission_id text, name text, description text,
        mission_type text, uav_list jsonb, payload jsonb, priority integer, at timestamptz,
        create_hash text)
      ON CONFLICT (mission_id) DO NOTHING

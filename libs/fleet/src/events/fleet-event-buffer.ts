@@ -1,4 +1,4 @@
-import { escapeLiteral } from 'pg';
+import { sqlLiteral } from '../sql-literal';
 import type { EntityManager } from 'typeorm';
 import type { FleetEventDraft } from './fleet-event';
 import { FLEET_EVENT_PRUNE_INTERVAL, FLEET_EVENT_RETENTION_ENTRIES } from './fleet-event-log';
@@ -38,7 +38,7 @@ export class FleetEventBuffer {
   /**
    * The statements `flush` would run, in order, emptying the buffer: the applier leaves them to the
    * commit (`CommitTail`), as nothing reads their results. Values are literals: log indexes and
-   * positions are integers of ours, and the type and the data go through `escapeLiteral`.
+   * positions are integers of ours, and the type and the data go through `sqlLiteral`.
    */
   take(): string[] {
     const bound = this.pruneBound;
@@ -55,7 +55,7 @@ export class FleetEventBuffer {
         .slice(start, start + ROWS_PER_INSERT)
         .map(
           ({ index, position, event }) =>
-            `(${integer(index)}, ${integer(position)}, ${escapeLiteral(event.type)}, ${escapeLiteral(JSON.stringify(event.data))}::json)`,
+            `(${integer(index)}, ${integer(position)}, ${sqlLiteral(event.type)}, ${sqlLiteral(JSON.stringify(event.data))}::json)`,
         );
       statements.push(
         `INSERT INTO fleet_events (log_index, position, type, data) VALUES ${rows.join(', ')}`,
