@@ -64,6 +64,13 @@ describe('canonicalJson', () => {
     }
   });
 
+  it('gives the text of its definition for an object of many keys (sorted another way)', () => {
+    const random = new SeededRandom(9);
+    const wide: Record<string, unknown> = {};
+    for (let i = 0; i < 500; i++) wide[`k${random.nextInt(100_000)}é${i % 7}`] = i;
+    assert.equal(canonicalJson({ wide }), canonicalJsonByParts({ wide }));
+  });
+
   it('gives the text of its definition for parsed JSON with keys in any order', () => {
     const parsed: unknown = JSON.parse(
       '{"z":1,"a":{"y":[3,{"b":2,"a":1}],"__proto__":{"x":1},"2":"two","10":"ten"},"m":[]}',
