@@ -49,7 +49,7 @@ export async function applyFleetRun(
   db: EntityManager,
   commands: readonly CommittedCommand[],
   applyCommand: ApplyOneCommand,
-  atCommit?: CommitTail,
+  atCommit: CommitTail,
 ): Promise<FleetApplyOutcome[]> {
   const decoded = commands.map(decode);
   const outcomes: FleetApplyOutcome[] = new Array<FleetApplyOutcome>(commands.length);
@@ -132,8 +132,7 @@ export async function applyFleetRun(
   }
   await flushCreates();
   await keys.flush(db);
-  // Nothing reads the events back while the batch applies: given a tail, they go with its COMMIT.
-  if (atCommit === undefined) await events.flush(db);
-  else for (const statement of events.take()) atCommit.add(statement);
+  // Nothing reads the events back while the batch applies: they go with its COMMIT.
+  for (const statement of events.take()) atCommit.add(statement);
   return outcomes;
 }

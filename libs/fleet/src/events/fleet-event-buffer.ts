@@ -1,5 +1,4 @@
 import { sqlLiteral } from '../sql-literal';
-import type { EntityManager } from 'typeorm';
 import type { FleetEventDraft } from './fleet-event';
 import { FLEET_EVENT_PRUNE_INTERVAL, FLEET_EVENT_RETENTION_ENTRIES } from './fleet-event-log';
 
@@ -30,14 +29,10 @@ export class FleetEventBuffer {
     }
   }
 
-  /** Prunes, then stores what survives the pruning (as the entry-by-entry order would leave it). */
-  async flush(db: EntityManager): Promise<void> {
-    for (const statement of this.take()) await db.query(statement);
-  }
-
   /**
-   * The statements `flush` would run, in order, emptying the buffer: the applier leaves them to the
-   * commit (`CommitTail`), as nothing reads their results. Values are literals: log indexes and
+   * The statements that prune, then store what survives the pruning (as the entry-by-entry order
+   * would leave it), emptying the buffer: the applier leaves them to the commit (`CommitTail`), as
+   * nothing reads their results. Values are literals: log indexes and
    * positions are integers of ours, and the type and the data go through `sqlLiteral`.
    */
   take(): string[] {
