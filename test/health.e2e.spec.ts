@@ -90,5 +90,47 @@ describe(
       assert.deepEqual(body.details.map((d) => d.field).sort(), ['node_id', 'port', 'raft_port']);
       assert.equal((await fetch(`${baseUrl}/no-such-path`)).status, 404);
     });
+
+    it('refuses what it cannot read with a 4xx naming the part, and reads the rest as before', async () => {
+      type Problem = { field: string; reason: string };
+      const problem = async (response: Response) => {
+        const body = (await response.json()) as { statusCode: number; details: Problem[] };
+        assert.equal(body.statusCode, response.status);
+        return { status: response.status, fields: body.details.map((d) => d.field) };
+      };
+      const post = (path: string, contentType: string | undefined, body?: string) =>
+        fetch(`${baseUrl}${path}`, {
+          method: 'POST',
+          headers: contentType === undefined ? {} : { 'content-type': contentType },
+          body,
+        });
+      // Not JSON, a prototype-poisoning key, a type no route reads, a path that is not UTF-8.
+      assert.deepEqual(await problem(await post('/missions', 'application/json', '{"name": ')), {
+        status: 400,
+        fields: ['body'],
+      });
+      assert.deepEqual(
+        await problem(await post('/missions', 'application/json', '{"__proto__": {"x": 1}}')),
+        { status: 400, fields: ['body'] },
+      );
+      assert.deepEqual(await problem(await post('/missions', 'text/xml', '<mission/>')), {
+        status: 415,
+        fields: ['content-type'],
+      });
+      assert.deepEqual(await problem(await fetch(`${baseUrl}/missions/%E0%A4%A`)), {
+        status: 400,
+        fields: ['path'],
+      });
+      // Over the default 100 KB: a 413 on a connection that stays open.
+      const tooLarge = await post('/missions', 'application/json', `"${'x'.repeat(200 * 1024)}"`);
+      assert.equal(tooLarge.headers.get('connection'), 'keep-alive');
+      assert.deepEqual(await problem(tooLarge), { status: 413, fields: ['body'] });
+      // An empty JSON body is no body: the schema names what is missing.
+      const empty = await problem(await post('/missions', 'application/json', ''));
+      assert.equal(empty.status, 400);
+      assert.ok(empty.fields.includes('name'), empty.fields.join());
+      // A trailing slash names the same route.
+      assert.equal((await fetch(`${baseUrl}/cluster/info/`)).status, 200);
+    });
   },
 );

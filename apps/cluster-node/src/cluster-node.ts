@@ -19,7 +19,8 @@ import { RaftHealthIndicator } from './health/raft.health';
 import { NodeLogger } from './node-logger';
 import { NODE_VERSION } from './node-version';
 import { setupOpenApi } from './openapi/setup-openapi';
-import { TELEMETRY_INGRESS_PATH, telemetryBodyParser } from './telemetry/telemetry-body-parser';
+import { createHttpAdapter } from './http/http-adapter';
+import { ROUTE_BODY_LIMITS } from './http/route-body-limits';
 
 /** A running (or ready to run) cluster node. */
 export interface ClusterNodeHandle {
@@ -150,11 +151,10 @@ export function createClusterNode(config: NodeConfig): ClusterNodeHandle {
           discovery,
           logger,
         }),
-        { logger, abortOnError: false },
+        createHttpAdapter(ROUTE_BODY_LIMITS),
+        // The adapter reads JSON bodies itself, with a limit per route.
+        { logger, abortOnError: false, bodyParser: false },
       );
-      // Before Nest's own parsers (registered when it initializes): telemetry batches need more
-      // than their 100 KB.
-      app.use(TELEMETRY_INGRESS_PATH, telemetryBodyParser());
       setupOpenApi(app, NODE_VERSION);
       await app.listen(config.nodePort, config.nodeAddress);
       url = `http://${config.nodeAddress.includes(':') ? `[${config.nodeAddress}]` : config.nodeAddress}:${config.nodePort}`;

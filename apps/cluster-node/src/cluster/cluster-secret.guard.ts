@@ -1,9 +1,10 @@
 import { CanActivate, ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import { CLUSTER_SECRET_HEADER } from '@falconmind/consensus';
 import { NODE_CONFIG, NodeConfig } from '@falconmind/config';
 import { ApiError } from '../common/api-error';
+import { headerValue } from '../http/header-value';
 
 /**
  * Membership changes are for the cluster's own nodes and its operators: when CLUSTER_SECRET is set,
@@ -16,8 +17,10 @@ export class ClusterSecretGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const secret = this.config.clusterSecret;
     if (!secret) return true;
-    const presented =
-      context.switchToHttp().getRequest<Request>().header(CLUSTER_SECRET_HEADER) ?? '';
+    const presented = headerValue(
+      context.switchToHttp().getRequest<FastifyRequest>(),
+      CLUSTER_SECRET_HEADER,
+    );
     const expected = Buffer.from(secret);
     const given = Buffer.from(presented);
     if (given.length === expected.length && timingSafeEqual(given, expected)) return true;

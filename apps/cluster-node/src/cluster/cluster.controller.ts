@@ -12,7 +12,7 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   CLUSTER_SECRET_HEADER,
   ClusterNodeRuntime,
@@ -20,6 +20,7 @@ import {
 } from '@falconmind/consensus';
 import { NODE_CONFIG, NodeConfig } from '@falconmind/config';
 import { ApiError } from '../common/api-error';
+import { headerValue } from '../http/header-value';
 import { ClusterSecretGuard } from './cluster-secret.guard';
 import { clusterInfoView, memberView } from './cluster-view';
 import { CLUSTER_RUNTIME } from './cluster.tokens';
@@ -63,8 +64,8 @@ export class ClusterController {
   @UseGuards(ClusterSecretGuard)
   async register(
     @Body() body: unknown,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     const parsed = parseRegisterNode(body);
     if (Array.isArray(parsed)) throw ApiError.badRequest(parsed);
@@ -113,8 +114,8 @@ export class ClusterController {
   @UseGuards(ClusterSecretGuard)
   async remove(
     @Param('nodeId') nodeId: string,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     if (!NODE_ID.test(nodeId)) {
       throw ApiError.badRequest([
@@ -141,8 +142,8 @@ export class ClusterController {
   @UseGuards(ClusterSecretGuard)
   async transfer(
     @Body() body: unknown,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     const record =
       typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
@@ -172,15 +173,15 @@ export class ClusterController {
   }
 
   private async forward(
-    request: Request,
-    response: Response,
+    request: FastifyRequest,
+    response: FastifyReply,
     method: string,
     path: string,
     body?: unknown,
   ): Promise<unknown> {
-    if (request.header(FORWARDED_HEADER))
+    if (headerValue(request, FORWARDED_HEADER))
       throw new NotClusterLeaderError(this.runtime.leaderMember());
-    const secret = request.header(CLUSTER_SECRET_HEADER);
+    const secret = headerValue(request, CLUSTER_SECRET_HEADER);
     const forwarded = await forwardToLeader(this.runtime.leaderMember(), this.runtime.nodeId, {
       method,
       path,
@@ -192,7 +193,7 @@ export class ClusterController {
   }
 }
 
-function remoteAddress(request: Request): string {
+function remoteAddress(request: FastifyRequest): string {
   const address = request.socket.remoteAddress ?? '127.0.0.1';
   return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
 }

@@ -38,6 +38,8 @@ export function errorName(status: HttpStatus): string {
       return 'Not Found';
     case HttpStatus.PAYLOAD_TOO_LARGE:
       return 'Payload Too Large';
+    case HttpStatus.UNSUPPORTED_MEDIA_TYPE:
+      return 'Unsupported Media Type';
     case HttpStatus.CONFLICT:
       return 'Conflict';
     case HttpStatus.SERVICE_UNAVAILABLE:

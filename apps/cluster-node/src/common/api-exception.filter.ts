@@ -1,21 +1,16 @@
-import {
-  ArgumentsHost,
-  BadRequestException,
-  Catch,
-  ExceptionFilter,
-  HttpException,
-  HttpStatus,
-} from '@nestjs/common';
-import type { Response } from 'express';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DriverStoppedError, NoLeaderError, OutcomeUnknownError } from '@falconmind/consensus';
 import { MembershipConflictError, NotClusterLeaderError } from '@falconmind/consensus';
 import { NodeLogger } from '../node-logger';
 import { errorName } from './api-error';
-import { bodyParserProblem } from './body-parser-error';
+import { DEFAULT_BODY_LIMIT_BYTES, routeBodyLimit } from '../http/body-limits';
+import { requestReadProblem } from '../http/request-read-error';
+import { ROUTE_BODY_LIMITS } from '../http/route-body-limits';
 
 /**
- * Maps every error to the API's body shape, in one place: HTTP errors keep their status; the
- * body parser's errors (too large, not JSON) keep their 4xx and name the body; the cluster's own
+ * Maps every error to the API's body shape, in one place: HTTP errors keep their status; errors
+ * reading the request (too large, not JSON) keep their 4xx and name the body; the cluster's own
  * errors become 409 or 503 (retryable, with the leader when known); anything else is a
  * 500 that is logged, since nothing a client sends should reach it.
  */
@@ -24,17 +19,37 @@ export class ApiExceptionFilter implements ExceptionFilter {
   constructor(private readonly logger: NodeLogger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    const { status, body } = this.describe(exception);
-    response.status(status).json(body);
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const { status, body, keepConnection } = this.describe(exception, request.routeOptions.url);
+    if (keepConnection) reply.removeHeader('connection');
+    void reply.status(status).send(body);
   }
 
-  private describe(exception: unknown): { status: number; body: Record<string, unknown> } {
+  private describe(
+    exception: unknown,
+    routePath: string | undefined,
+  ): { status: number; body: Record<string, unknown>; keepConnection?: boolean } {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const payload = exception.getResponse();
       if (typeof payload === 'object' && payload !== null && 'details' in payload) {
         return { status, body: payload };
+      }
+      const readProblem = requestReadProblem(
+        exception,
+        routePath === undefined ? undefined : routeBodyLimit(ROUTE_BODY_LIMITS, routePath),
+        DEFAULT_BODY_LIMIT_BYTES,
+      );
+      if (readProblem) {
+        const { field, reason, message, keepConnection } = readProblem;
+        return {
+          ...this.body(status, errorName(status), message ?? `${field} ${reason}`, {
+            details: [{ field, reason }],
+          }),
+          keepConnection,
+        };
       }
       const raw =
         typeof payload === 'string' ? payload : (payload as { message?: unknown }).message;
@@ -42,24 +57,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
         typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.join('; ') : exception.message;
       return {
         status,
-        body: {
-          statusCode: status,
-          error: errorName(status),
-          message,
-          details: unparsableRequestDetails(exception, message),
-        },
+        body: { statusCode: status, error: errorName(status), message, details: [] },
       };
-    }
-    const bodyProblem = bodyParserProblem(exception);
-    if (bodyProblem) {
-      return this.body(
-        bodyProblem.status,
-        errorName(bodyProblem.status),
-        `body ${bodyProblem.reason}`,
-        {
-          details: [{ field: 'body', reason: bodyProblem.reason }],
-        },
-      );
     }
     if (exception instanceof MembershipConflictError) {
       return this.body(HttpStatus.CONFLICT, 'Conflict', exception.message);
@@ -105,19 +104,4 @@ export class ApiExceptionFilter implements ExceptionFilter {
   ): { status: number; body: Record<string, unknown> } {
     return { status, body: { statusCode: status, error, message, details: [], ...extra } };
   }
-}
-
-/**
- * Nest turns the body parser's JSON error and express's bad path encoding into a bare
- * BadRequestException carrying only the parser's message (routes-resolver's
- * `mapExternalException`); every 400 of our own names its fields. Name the part that could not be
- * read, so that this 400 too says where to look.
- */
-function unparsableRequestDetails(
-  exception: HttpException,
-  message: string,
-): Array<{ field: string; reason: string }> {
-  if (exception.constructor !== BadRequestException) return [];
-  const field = /URI|decode param/i.test(message) ? 'path' : 'body';
-  return [{ field, reason: `could not be read: ${message}` }];
 }

@@ -7,7 +7,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_ERROR_RESPONSE, FLEET_EVENT_TYPES } from '@falconmind/fleet';
 import { openApiSchema } from '../openapi/api-decorators';
 import { EventFeed } from './event-feed.service';
@@ -86,12 +86,14 @@ export class EventsController {
   stream(
     @Query() query: Record<string, unknown>,
     @Headers('last-event-id') lastEventId: string | undefined,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
   ): void {
     const wanted = parseEventStreamRequest(query, lastEventId);
     const resumeField = lastEventId?.trim() ? 'Last-Event-ID' : 'from_index';
     admitEventStream(this.feed, wanted, resumeField);
-    this.feed.subscribe(wanted, new SseSink(request, response));
+    // From here the stream is ours: Fastify neither answers nor ends it when the handler returns.
+    reply.hijack();
+    this.feed.subscribe(wanted, new SseSink(request.raw, reply.raw));
   }
 }

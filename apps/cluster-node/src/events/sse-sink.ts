@@ -1,17 +1,20 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EncodedEvent, EncodedTelemetry, EventSink } from './event-sink';
 import { EVENT_STREAM_LIMITS, StreamCloseReason } from './event-stream-limits';
 
-/** A Server-Sent Events response (`text/event-stream`). */
+/**
+ * A Server-Sent Events response (`text/event-stream`), written on Node's own response: the HTTP
+ * framework has handed it over (Fastify's `reply.hijack()`).
+ */
 export class SseSink implements EventSink {
   private closed = false;
   private readonly closeListeners: Array<() => void> = [];
 
   constructor(
-    request: Request,
-    private readonly response: Response,
+    request: IncomingMessage,
+    private readonly response: ServerResponse,
   ) {
-    response.status(200);
+    response.statusCode = 200;
     response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     response.setHeader('Cache-Control', 'no-cache, no-transform');
     response.setHeader('Connection', 'keep-alive');

@@ -1,6 +1,6 @@
 import { NODE_CONFIG, NodeConfig } from '@falconmind/config';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { ClusterNodeRuntime, RaftDriver } from '@falconmind/consensus';
 import {
@@ -51,7 +51,7 @@ export class FleetGateway {
    */
   async execute(
     draft: FleetCommandDraft,
-    response: Response,
+    response: FastifyReply,
     bodyProblems: readonly FieldProblem[] = [],
   ): Promise<unknown> {
     const prepared = prepareFleetCommand(draft, {
@@ -82,7 +82,7 @@ export class FleetGateway {
   }
 
   /** Passes the read barrier the client asked for, then sets the headers that describe the read. */
-  async beforeRead(consistency: ReadConsistency, response: Response): Promise<void> {
+  async beforeRead(consistency: ReadConsistency, response: FastifyReply): Promise<void> {
     const driver = this.runtime.driver;
     if (consistency.minIndex !== undefined) {
       await driver.waitForApplied(consistency.minIndex, REQUEST_TIMEOUT_MS).catch(() => {
@@ -104,7 +104,7 @@ export class FleetGateway {
     // One look at the driver for both the staleness check and the headers, so that they agree.
     const point = driver.readPoint();
     const lastContact = point.leaderContactMs;
-    response.setHeader(
+    response.header(
       'X-Raft-Last-Contact-Ms',
       lastContact === undefined ? 'unknown' : String(lastContact),
     );
@@ -129,7 +129,7 @@ export class FleetGateway {
    */
   async readOne(
     query: Readonly<Record<string, unknown>>,
-    response: Response,
+    response: FastifyReply,
     cacheKey: string,
     load: (db: FleetQueryable) => Promise<RecordJson | undefined>,
     notFound: string,
@@ -145,19 +145,19 @@ export class FleetGateway {
       this.recordCache.set(cacheKey, record, readAt, driver.stateMachineApplied);
     }
     if (!record) throw new ApiError(HttpStatus.NOT_FOUND, notFound);
-    response.setHeader('ETag', `"${record.version}"`);
-    // Sent as it is: Express answers a string with this type instead of serialising an object.
-    response.setHeader('Content-Type', 'application/json; charset=utf-8');
+    response.header('ETag', `"${record.version}"`);
+    // Sent as it is: a string with this type goes out unchanged, not serialised again.
+    response.header('Content-Type', 'application/json; charset=utf-8');
     return record.json;
   }
 
   private setHeaders(
-    response: Response,
+    response: FastifyReply,
     point: ReadPoint,
     appliedIndex = point.appliedIndex,
   ): void {
-    response.setHeader('X-Raft-Node', this.runtime.nodeId);
-    response.setHeader('X-Raft-Term', String(point.term));
-    response.setHeader('X-Raft-Applied-Index', String(appliedIndex));
+    response.header('X-Raft-Node', this.runtime.nodeId);
+    response.header('X-Raft-Term', String(point.term));
+    response.header('X-Raft-Applied-Index', String(appliedIndex));
   }
 }

@@ -11,7 +11,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   CREATE_MISSION_REQUEST,
@@ -71,7 +71,7 @@ export class MissionsController {
   @ApiAnswers(200, 'one page of missions', MISSION_PAGE_RESPONSE, READ_ERRORS)
   async list(
     @Query() query: Record<string, unknown>,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     const { consistency, filters } = parseListRequest(query, parseListMissionsQuery);
     await this.fleet.beforeRead(consistency, response);
@@ -86,7 +86,7 @@ export class MissionsController {
   async create(
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     const { fields, problems } = checkBody(CREATE_MISSION_REQUEST, body);
     const draft = {
@@ -105,7 +105,7 @@ export class MissionsController {
   async get(
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     return this.fleet.readOne(
       query,
@@ -124,7 +124,7 @@ export class MissionsController {
     @Param('id') id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     return this.fleet.execute(
       this.actionDraft('DeleteMission', id, {}, ifMatch, idempotencyKey),
@@ -143,7 +143,7 @@ export class MissionsController {
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     const { fields, problems } = checkBody(MISSION_PROGRESS_REQUEST, body);
     return this.fleet.execute(
@@ -166,7 +166,7 @@ export class MissionsController {
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     if (!(action in ACTION_COMMANDS)) {
       throw new ApiError(

@@ -10,7 +10,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   FleetCommandDraft,
@@ -57,7 +57,7 @@ export class UavsController {
   @ApiAnswers(200, 'one page of UAVs', UAV_PAGE_RESPONSE, READ_ERRORS)
   async list(
     @Query() query: Record<string, unknown>,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     const { consistency, filters } = parseListRequest(query, parseListUavsQuery);
     await this.fleet.beforeRead(consistency, response);
@@ -71,7 +71,7 @@ export class UavsController {
   async get(
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     return this.fleet.readOne(
       query,
@@ -97,7 +97,7 @@ export class UavsController {
     @Body() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<unknown> {
     const { fields, problems } = checkBody(REGISTER_UAV_REQUEST, body);
     const version = expectedVersion(ifMatch, fields);

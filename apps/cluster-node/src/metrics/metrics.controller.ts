@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { MetricsRegistry } from './metrics-registry';
 
 @ApiTags('metrics')
@@ -12,8 +12,8 @@ export class MetricsController {
   @ApiOperation({ summary: "This node's metrics, in the Prometheus text format" })
   @ApiProduces('text/plain')
   @Header('Cache-Control', 'no-store')
-  async scrape(@Res() response: Response): Promise<void> {
+  async scrape(@Res() reply: FastifyReply): Promise<void> {
     const text = await this.metrics.render();
-    response.type(this.metrics.contentType).send(text);
+    await reply.type(this.metrics.contentType).send(text);
   }
 }

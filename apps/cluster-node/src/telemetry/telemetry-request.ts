@@ -2,7 +2,7 @@ import type { SampleProblem } from '@falconmind/telemetry';
 import { parseTimestampNs } from '@falconmind/telemetry';
 import { ApiError, FieldProblem } from '../common/api-error';
 
-/** Samples one request may carry at most (within the route's 4 MiB body limit, see telemetry-body-parser). */
+/** Samples one request may carry at most (within the route's 4 MiB body limit, see telemetry-body-limit). */
 export const MAX_SAMPLES_PER_REQUEST = 5_000;
 
 /** The samples of an ingress body, and how to name a field of the n-th in an error. */
