@@ -62,7 +62,9 @@ Needs Node 20, PostgreSQL on 127.0.0.1:5432 (trust auth; BENCH_DATABASE_URL
 overrides the server URL) and etcd 3.4+ (/usr/bin/etcd or on PATH) unless
 --no-etcd. BENCH_NODE_FLAGS passes flags to every FalconMind node process
 (e.g. "--cpu-prof --cpu-prof-dir=/tmp/profiles"); BENCH_NODE_LOG_DIR keeps each
-node's output there (<node id>.log), logged at LOG_LEVEL=info instead of warn.`;
+node's output there (<node id>.log), logged at LOG_LEVEL=info instead of warn.
+RAFT_LOG_STORE=postgres runs the nodes with their Raft log in PostgreSQL instead
+of the default log file, to compare the two.`;
 
 export class UsageError extends Error {}
 

@@ -4,7 +4,13 @@
  * response headers, and direct queries of each node's own PostgreSQL database.
  */
 import { Client } from 'pg';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Entry } from '@falconmind/raft';
 import { decodeEnvelope } from '@falconmind/consensus/proposal-envelope';
+import { LOG_FILE_NAME } from '@falconmind/consensus/file-log-store';
+import { readLogFile } from '@falconmind/consensus/log-file-state';
+import { RAFT_LOG_DIRECTORY } from '@falconmind/consensus/node/node-log-store';
 import { createNodeDatabase, freePortPair, NodeProcess, PeerSpec, waitFor } from './node-process';
 
 export interface MemberView {
@@ -207,7 +213,33 @@ export async function queryNode<T = Record<string, unknown>>(
   }
 }
 
-/** One command entry of a node's `raft_log` table, decoded. */
+/**
+ * The entries of a node's Raft log after its latest snapshot, read from where the node keeps them:
+ * its log file (the default), or its `raft_log` table when it runs with RAFT_LOG_STORE=postgres.
+ * A running node's file is read as it stands: a write in progress is left out.
+ */
+export async function nodeLogEntries(node: NodeProcess): Promise<Entry[]> {
+  if (node.environment().RAFT_LOG_STORE === 'postgres') {
+    const rows = await queryNode<{ index: string; term: string; type: number; data: Buffer }>(
+      node,
+      'SELECT "index", "term", "type", "data" FROM raft_log ORDER BY "index"',
+    );
+    const snapshot = await queryNode<{ index: string }>(node, 'SELECT "index" FROM raft_snapshot');
+    const after = Number(snapshot[0]?.index ?? 0);
+    return rows
+      .filter((row) => Number(row.index) > after)
+      .map((row) => ({
+        index: Number(row.index),
+        term: Number(row.term),
+        type: row.type === 0 ? 'normal' : 'conf-change',
+        data: new Uint8Array(row.data),
+      }));
+  }
+  const file = path.join(node.dataDir, RAFT_LOG_DIRECTORY, LOG_FILE_NAME);
+  return [...readLogFile(await readFile(file)).entries];
+}
+
+/** One command entry of a node's Raft log, decoded. */
 export interface LoggedCommand {
   readonly index: number;
   readonly term: number;
@@ -221,20 +253,18 @@ export interface LoggedCommand {
  * in log order. Membership changes are left out.
  */
 export async function loggedCommands(node: NodeProcess, afterIndex = 0): Promise<LoggedCommand[]> {
-  const rows = await queryNode<{ index: string; term: string; data: Buffer }>(
-    node,
-    'SELECT "index", "term", "data" FROM raft_log WHERE "type" = 0 AND "index" > $1 ORDER BY "index"',
-    [afterIndex],
+  const entries = (await nodeLogEntries(node)).filter(
+    (entry) => entry.type === 'normal' && entry.index > afterIndex,
   );
-  return rows.flatMap((row) => {
+  return entries.flatMap((entry) => {
     // An empty entry is a new leader's no-op: no request, no command.
-    const envelope = decodeEnvelope(row.data);
+    const envelope = decodeEnvelope(entry.data);
     if (!envelope) return [];
     const json = Buffer.from(envelope.payload).toString('utf8');
     return [
       {
-        index: Number(row.index),
-        term: Number(row.term),
+        index: entry.index,
+        term: entry.term,
         requestId: envelope.requestId,
         command: JSON.parse(json) as Record<string, unknown>,
       },

@@ -116,7 +116,7 @@ export class NodeProcess {
   private exited: Promise<number | null> = Promise.resolve(null);
 
   /** The node's own DATA_DIR, kept across restarts like its database. */
-  private readonly dataDir: string;
+  readonly dataDir: string;
 
   constructor(readonly spec: NodeSpec) {
     this.dataDir = testDataDir(spec.nodeId);

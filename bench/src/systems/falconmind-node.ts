@@ -72,6 +72,8 @@ export class FalconMindNode {
       // unless the run keeps the nodes' logs (BENCH_NODE_LOG_DIR) to see where time goes.
       LOG_LEVEL: nodeLogDir() === undefined ? 'warn' : 'info',
       ...benchMqttEnv(),
+      // To compare the log stores: RAFT_LOG_STORE=postgres npm run bench (default: the node's own).
+      ...(process.env.RAFT_LOG_STORE ? { RAFT_LOG_STORE: process.env.RAFT_LOG_STORE } : {}),
       ...(this.spec.peers.length > 0 ? { PEER_NODES: JSON.stringify(this.spec.peers) } : {}),
       ...this.extraEnv,
     };

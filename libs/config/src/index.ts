@@ -2,8 +2,19 @@
  * The cluster node's configuration: read from the environment, validated once at start, provided
  * to Nest under {@link NODE_CONFIG}.
  */
-export { LOG_LEVELS, NODE_CONFIG_DEFAULTS, PLANTED_NODE_BUGS } from './node-config';
-export type { LogLevel, NodeConfig, PeerNode, PlantedNodeBug } from './node-config';
+export {
+  LOG_LEVELS,
+  NODE_CONFIG_DEFAULTS,
+  PLANTED_NODE_BUGS,
+  RAFT_LOG_STORES,
+} from './node-config';
+export type {
+  LogLevel,
+  NodeConfig,
+  PeerNode,
+  PlantedNodeBug,
+  RaftLogStoreKind,
+} from './node-config';
 export { DISCOVERY_KINDS } from './discovery-config';
 export type {
   ConsulDiscoveryConfig,

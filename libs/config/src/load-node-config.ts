@@ -3,6 +3,8 @@ import { parseBootstrapExpect, parseDiscoveryConfig } from './discovery-config';
 import { parseMqttConfig } from './mqtt-config';
 import {
   LOG_LEVELS,
+  RAFT_LOG_STORES,
+  RaftLogStoreKind,
   LogLevel,
   NODE_CONFIG_DEFAULTS,
   NodeConfig,
@@ -299,6 +301,13 @@ export function loadNodeConfig(env: Environment): NodeConfig {
   }
   const plantedBug = rawBug as PlantedNodeBug | undefined;
 
+  const rawLogStore = text('RAFT_LOG_STORE');
+  const raftLogStore = (rawLogStore?.toLowerCase() ??
+    NODE_CONFIG_DEFAULTS.raftLogStore) as RaftLogStoreKind;
+  if (!RAFT_LOG_STORES.includes(raftLogStore)) {
+    report('RAFT_LOG_STORE', rawLogStore, `one of ${RAFT_LOG_STORES.join(', ')}`);
+  }
+
   const rawLogLevel = text('LOG_LEVEL');
   const logLevel = (rawLogLevel?.toLowerCase() ?? NODE_CONFIG_DEFAULTS.logLevel) as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -326,6 +335,7 @@ export function loadNodeConfig(env: Environment): NodeConfig {
     raftElectionTicks: raftElectionTicks!,
     raftHeartbeatTicks: raftHeartbeatTicks!,
     snapshotThreshold: snapshotThreshold!,
+    raftLogStore,
     uavSyncIntervalMs: uavSyncIntervalMs!,
     uavOfflineAfterS: uavOfflineAfterS!,
     telemetryWindow: telemetryWindow!,

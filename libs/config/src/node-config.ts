@@ -5,6 +5,10 @@ import type { MqttConfig } from './mqtt-config';
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Where a node keeps its Raft log: a file under DATA_DIR, or tables in its database. */
+export const RAFT_LOG_STORES = ['file', 'postgres'] as const;
+export type RaftLogStoreKind = (typeof RAFT_LOG_STORES)[number];
+
 /**
  * Faults a node can be told to commit on purpose, so that the chaos harness proves it catches them.
  * `stale-read`: linearizable reads are answered locally, without ReadIndex.
@@ -102,6 +106,12 @@ export interface NodeConfig {
   /** Log entries applied since the last snapshot that trigger a new one, from `SNAPSHOT_THRESHOLD`. At least 10; default 10000. */
   readonly snapshotThreshold: number;
   /**
+   * From `RAFT_LOG_STORE`: `file` (default) keeps the Raft log, hard state and snapshot metadata in
+   * `DATA_DIR/raft-log/raft.log`; `postgres` keeps them in the node's database (`raft_log`,
+   * `raft_hard_state`, `raft_snapshot`), as nodes did before the file existed.
+   */
+  readonly raftLogStore: RaftLogStoreKind;
+  /**
    * From `UAV_SYNC_INTERVAL_MS`: how often the UAV heartbeats and state reports this node received
    * are flushed through Raft, as one command. 50..600000; default 1000.
    */
@@ -151,6 +161,7 @@ export const NODE_CONFIG_DEFAULTS = {
   raftElectionTicks: 10,
   raftHeartbeatTicks: 1,
   snapshotThreshold: 10_000,
+  raftLogStore: 'file',
   uavSyncIntervalMs: 1_000,
   uavOfflineAfterS: 60,
   telemetryWindow: 120,

@@ -9,6 +9,9 @@ export { decodeEnvelope, encodeEnvelope, MalformedEnvelopeError } from './propos
 export type { ProposalEnvelope } from './proposal-envelope';
 export { MonotonicTicker } from './ticker';
 export { TypeormLogStore, CorruptRaftLogError, RAFT_LOG_STORE_ENTITIES } from './typeorm-log-store';
+export { FileLogStore, LOG_FILE_NAME } from './file-log-store';
+export { readLogFile } from './log-file-state';
+export { RAFT_LOG_DIRECTORY } from './node/node-log-store';
 export * from './grpc';
 export { TypeormStateMachine } from './typeorm-state-machine';
 export type { CommitTail } from './apply-transaction';

@@ -15,10 +15,10 @@ import { GrpcPeerTransport, PeerTelemetryChannel } from '../grpc';
 import { RaftDriver } from '../raft-driver';
 import { FileSnapshotStore } from '../snapshot-store';
 import { CommandApplier, TypeormStateMachine } from '../typeorm-state-machine';
-import { TypeormLogStore } from '../typeorm-log-store';
 import { ClusterFormation, FormationDecision } from './cluster-formation';
 import { joinCluster } from './join-cluster';
 import { NodeIdentity, NodeIdentityStore } from './node-identity';
+import { NodeLogStore } from './node-log-store';
 
 /** Addresses that mean "every interface": never an address to reach a node at. */
 const WILDCARD_ADDRESSES = new Set(['0.0.0.0', '::', '[::]']);
@@ -92,7 +92,7 @@ export class MembershipConflictError extends Error {
 }
 
 /**
- * One cluster node's consensus side, wired: the PostgreSQL log store and state machine, the gRPC peer
+ * One cluster node's consensus side, wired: the log store (a file, or PostgreSQL) and the state machine, the gRPC peer
  * transport, and the Raft driver; plus the cluster's housekeeping: bootstrapping or joining at first
  * start, keeping the transport's address book equal to the replicated member list, and promoting
  * learners once they have caught up.
@@ -101,7 +101,7 @@ export class ClusterNodeRuntime {
   readonly stateMachine: TypeormStateMachine;
   readonly driver: RaftDriver;
   private readonly transport: GrpcPeerTransport;
-  private readonly logStore: TypeormLogStore;
+  private readonly logStore: NodeLogStore;
   private members: ClusterMember[] = [];
   private promotionTimer: NodeJS.Timeout | undefined;
   /** Aborts what start() began in the background (waiting for formation, joining). */
@@ -119,7 +119,12 @@ export class ClusterNodeRuntime {
       httpPort: config.nodePort,
       raftPort: config.raftPort,
     };
-    this.logStore = new TypeormLogStore(options.dataSource);
+    this.logStore = new NodeLogStore(
+      config.raftLogStore,
+      config.dataDir,
+      options.dataSource,
+      options.logger,
+    );
     this.identityStore = new NodeIdentityStore(options.dataSource);
     this.snapshotStore = new FileSnapshotStore(path.join(config.dataDir, 'snapshots'));
     this.stateMachine = new TypeormStateMachine(options.dataSource, options.applier);
@@ -134,7 +139,7 @@ export class ClusterNodeRuntime {
     });
     this.driver = new RaftDriver({
       nodeId: config.nodeId,
-      logStore: this.logStore,
+      logStore: this.logStore.store,
       stateMachine: this.stateMachine,
       transport: this.transport,
       tickMs: config.raftTickMs,
@@ -158,7 +163,7 @@ export class ClusterNodeRuntime {
   async start(): Promise<void> {
     const { config } = this.options;
     await this.snapshotStore.open();
-    const stored = await this.logStore.load();
+    const stored = await this.logStore.open(await this.stateMachine.appliedIndex());
     const fresh = stored.entries.length === 0 && !stored.snapshot && stored.hardState.term === 0;
     this.identity = await this.identityStore.load();
     this.starting = new AbortController();
@@ -268,6 +273,7 @@ export class ClusterNodeRuntime {
       }
     }
     await this.driver.stop();
+    await this.logStore.close();
   }
 
   status(): ClusterStatus {

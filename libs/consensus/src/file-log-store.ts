@@ -1,0 +1,211 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { RaftInvariantError, SnapshotMetadata } from '@falconmind/raft';
+import { decodeLogFile, encodeLogRecord, LogRecord } from './log-file-records';
+import { LogFileState } from './log-file-state';
+import { PersistedRaftState, RaftLogStore, RaftWriteBatch } from './log-store';
+
+/** The log file's name in its directory, and the name a rewrite is prepared under. */
+export const LOG_FILE_NAME = 'raft.log';
+const REWRITE_FILE_NAME = 'raft.log.rewrite';
+
+/** A file this much larger than its live content (and at least this large) is rewritten. */
+const REWRITE_MIN_BYTES = 16 * 1024 * 1024;
+const REWRITE_GROWTH_FACTOR = 4;
+
+export interface FileLogStoreOptions {
+  /** The smallest file a compaction rewrites (default 16 MiB); tests make it small. */
+  readonly rewriteMinBytes?: number;
+}
+
+/** What opening the file found, for the node to log. */
+export interface LogFileOpened {
+  /** Bytes of a torn last append, cut off: a write that was never acknowledged. */
+  readonly tornTailBytes: number;
+}
+
+/**
+ * The Raft log, hard state and snapshot metadata in one append-only file (etcd's WAL, in miniature):
+ * each `persist` or `compact` appends one checksummed record and flushes it (`fdatasync`) before
+ * its promise resolves. A crash can only tear the last append, which was never acknowledged:
+ * opening the file cuts it off. The file is rewritten (to a new file, flushed, then renamed over
+ * the old one) once compactions have left it mostly dead.
+ *
+ * Against the PostgreSQL store it saves, on every node and every `Ready`, a round trip to the
+ * database and a transaction's commit in the same write-ahead log the state machine's commits
+ * wait on (docs/performance.md, "The fifth round").
+ *
+ * Writes are queued: a `compact` called while a `persist` is in flight is written after it.
+ */
+export class FileLogStore implements RaftLogStore {
+  private readonly file: string;
+  private state = new LogFileState();
+  private handle: fs.FileHandle | undefined;
+  private fileBytes = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private readonly rewriteMinBytes: number;
+
+  constructor(
+    private readonly directory: string,
+    options: FileLogStoreOptions = {},
+  ) {
+    this.file = path.join(directory, LOG_FILE_NAME);
+    this.rewriteMinBytes = options.rewriteMinBytes ?? REWRITE_MIN_BYTES;
+  }
+
+  /** The file's size: what was appended since it was created or last rewritten. */
+  get sizeBytes(): number {
+    return this.fileBytes;
+  }
+
+  /** Whether a log file exists in `directory` (a node that has used this store before). */
+  static async exists(directory: string): Promise<boolean> {
+    try {
+      await fs.access(path.join(directory, LOG_FILE_NAME));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Opens (or creates) the file and reads it back. `initial` seeds a file created now, in the same
+   * flushed write: the state another store held, when a node moves its log here.
+   */
+  async open(initial?: PersistedRaftState): Promise<LogFileOpened> {
+    await fs.mkdir(this.directory, { recursive: true });
+    // A rewrite that did not reach its rename: the old file is still whole.
+    await fs.rm(path.join(this.directory, REWRITE_FILE_NAME), { force: true });
+    let bytes: Buffer | undefined;
+    try {
+      bytes = await fs.readFile(this.file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (bytes === undefined) {
+      const first = initial ? recordOf(initial) : undefined;
+      await this.replaceFile(first ? [first] : []);
+      return { tornTailBytes: 0 };
+    }
+    const { records, validBytes } = decodeLogFile(bytes);
+    this.state = new LogFileState();
+    for (const record of records) this.state.apply(record);
+    this.handle = await fs.open(this.file, 'r+');
+    if (validBytes < bytes.length) {
+      await this.handle.truncate(validBytes);
+      await this.handle.datasync();
+    }
+    this.fileBytes = validBytes;
+    return { tornTailBytes: bytes.length - validBytes };
+  }
+
+  async load(): Promise<PersistedRaftState> {
+    if (!this.handle) await this.open();
+    await this.queue;
+    return this.state.persisted();
+  }
+
+  persist(batch: RaftWriteBatch): Promise<void> {
+    const { entries } = batch;
+    for (let i = 1; i < entries.length; i++) {
+      if (entries[i].index !== entries[i - 1].index + 1) {
+        return Promise.reject(
+          new RaftInvariantError(
+            `entries to persist are not contiguous: index ${entries[i].index} follows ${entries[i - 1].index}`,
+          ),
+        );
+      }
+    }
+    if (entries.length === 0 && !batch.hardState && !batch.installedSnapshot) {
+      return Promise.resolve();
+    }
+    return this.enqueue({
+      ...(batch.installedSnapshot ? { installedSnapshot: batch.installedSnapshot } : {}),
+      entries,
+      ...(batch.hardState ? { hardState: batch.hardState } : {}),
+    });
+  }
+
+  async compact(metadata: SnapshotMetadata): Promise<void> {
+    await this.enqueue({ compactedTo: metadata, entries: [] });
+    await this.enqueueRewriteIfMostlyDead();
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+
+  /** Appends and flushes one record after those before it; the state moves once it is durable. */
+  private enqueue(record: LogRecord): Promise<void> {
+    const write = this.queue.then(async () => {
+      const handle = this.handle ?? (await this.reopen());
+      const bytes = encodeLogRecord(record);
+      await handle.write(bytes, 0, bytes.length, this.fileBytes);
+      await handle.datasync();
+      this.fileBytes += bytes.length;
+      this.state.apply(record);
+    });
+    // A failed write fails its caller (the driver stops the node); the queue goes on.
+    this.queue = write.catch(() => undefined);
+    return write;
+  }
+
+  private enqueueRewriteIfMostlyDead(): Promise<void> {
+    const rewrite = this.queue.then(async () => {
+      const live = this.state.liveBytes;
+      if (this.fileBytes < Math.max(this.rewriteMinBytes, live * REWRITE_GROWTH_FACTOR)) return;
+      await this.replaceFile([this.state.asRecord()]);
+    });
+    this.queue = rewrite.catch(() => undefined);
+    return rewrite;
+  }
+
+  /**
+   * Makes `records` the whole file, atomically: written and flushed under another name, renamed
+   * over the file, and the directory flushed so that the rename survives a crash.
+   */
+  private async replaceFile(records: readonly LogRecord[]): Promise<void> {
+    const next = path.join(this.directory, REWRITE_FILE_NAME);
+    const bytes = Buffer.concat(records.map(encodeLogRecord));
+    const handle = await fs.open(next, 'w');
+    try {
+      await handle.write(bytes, 0, bytes.length, 0);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(next, this.file);
+    await syncDirectory(this.directory);
+    await this.handle?.close();
+    this.state = new LogFileState();
+    for (const record of records) this.state.apply(record);
+    this.handle = await fs.open(this.file, 'r+');
+    this.fileBytes = bytes.length;
+  }
+
+  private async reopen(): Promise<fs.FileHandle> {
+    await this.open();
+    if (!this.handle) throw new Error(`cannot open the Raft log file ${this.file}`);
+    return this.handle;
+  }
+}
+
+function recordOf(state: PersistedRaftState): LogRecord {
+  return {
+    ...(state.snapshot ? { installedSnapshot: state.snapshot } : {}),
+    entries: state.entries,
+    hardState: state.hardState,
+  };
+}
+
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await fs.open(directory, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
