@@ -30,6 +30,13 @@ export function createHttpAdapter(bodyLimits: readonly RouteBodyLimit[]): Fastif
     const own = routeBodyLimit(bodyLimits, route.url);
     if (own) route.bodyLimit = own.limitBytes;
   });
+  // Fastify keeps a request, and so its parsed body, reachable after the answer (until the
+  // connection's next request): large bodies then outlive the young generation and are collected
+  // by full collections. A 50 KB body cost twice the CPU per request until it was let go here.
+  fastify.addHook('onResponse', (request, _reply, done) => {
+    request.body = undefined;
+    done();
+  });
   const strictJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser(
     'application/json',
