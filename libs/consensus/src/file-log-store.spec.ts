@@ -13,6 +13,7 @@ import {
 } from '@falconmind/raft';
 
 import { FileLogStore, LOG_FILE_NAME } from './file-log-store';
+import { CorruptRaftLogError } from './typeorm-log-store';
 import { replayRandomOperations } from './testing/log-store-model';
 
 const CONF: ConfState = { voters: ['a', 'b', 'c'], learners: ['d'] };
@@ -132,6 +133,32 @@ describe('FileLogStore', () => {
     store = new FileLogStore(directory);
     assert.deepEqual(await store.open(), { tornTailBytes: bytes.length - whole });
     assert.deepEqual(await store.load(), { hardState: EMPTY_HARD_STATE, entries: run(1, 3, 1) });
+  });
+
+  it('refuses to cut off damage inside the file, which would drop acknowledged writes', async () => {
+    await store.persist({ entries: run(1, 3, 1) });
+    await store.persist({ entries: run(4, 6, 1), hardState: { term: 1, vote: 'a', commit: 6 } });
+    await store.close();
+    const file = path.join(directory, LOG_FILE_NAME);
+    const bytes = await readFile(file);
+    bytes[20] ^= 0xff;
+    await writeFile(file, bytes);
+    store = new FileLogStore(directory);
+    await assert.rejects(store.open(), CorruptRaftLogError);
+    // The file is left as it was found, for whoever repairs it.
+    assert.deepEqual(await readFile(file), bytes);
+  });
+
+  it('takes a torn last append followed by zeros (a file extended before its data landed) as torn', async () => {
+    await store.persist({ entries: run(1, 2, 1) });
+    const whole = store.sizeBytes;
+    await store.close();
+    const file = path.join(directory, LOG_FILE_NAME);
+    await writeFile(file, Buffer.concat([await readFile(file), Buffer.alloc(300)]));
+    store = new FileLogStore(directory);
+    assert.deepEqual(await store.open(), { tornTailBytes: 300 });
+    assert.equal(store.sizeBytes, whole);
+    assert.deepEqual(indexTerms((await store.load()).entries), indexTerms(run(1, 2, 1)));
   });
 
   it('rewrites a file that compactions left mostly dead, and loses nothing', async () => {

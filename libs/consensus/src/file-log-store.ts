@@ -4,6 +4,7 @@ import { RaftInvariantError, SnapshotMetadata } from '@falconmind/raft';
 import { decodeLogFile, encodeLogRecord, LogRecord } from './log-file-records';
 import { LogFileState } from './log-file-state';
 import { PersistedRaftState, RaftLogStore, RaftWriteBatch } from './log-store';
+import { CorruptRaftLogError } from './typeorm-log-store';
 
 /** The log file's name in its directory, and the name a rewrite is prepared under. */
 export const LOG_FILE_NAME = 'raft.log';
@@ -43,6 +44,8 @@ export class FileLogStore implements RaftLogStore {
   private handle: fs.FileHandle | undefined;
   private fileBytes = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set when the file's state is no longer known (a rewrite failed after its rename). */
+  private failure: Error | undefined;
 
   private readonly rewriteMinBytes: number;
 
@@ -74,9 +77,14 @@ export class FileLogStore implements RaftLogStore {
    * flushed write: the state another store held, when a node moves its log here.
    */
   async open(initial?: PersistedRaftState): Promise<LogFileOpened> {
-    await fs.mkdir(this.directory, { recursive: true });
-    // A rewrite that did not reach its rename: the old file is still whole.
+    await this.close();
+    const created = await fs.mkdir(this.directory, { recursive: true });
+    // A directory made now must survive a crash as surely as the file in it.
+    if (created !== undefined) await syncDirectory(path.dirname(this.directory));
+    // A rewrite that did not reach its rename: the old file is still whole. And whatever rename
+    // or removal an earlier run left in the directory's cache is made durable before any write.
     await fs.rm(path.join(this.directory, REWRITE_FILE_NAME), { force: true });
+    await syncDirectory(this.directory);
     let bytes: Buffer | undefined;
     try {
       bytes = await fs.readFile(this.file);
@@ -88,21 +96,30 @@ export class FileLogStore implements RaftLogStore {
       await this.replaceFile(first ? [first] : []);
       return { tornTailBytes: 0 };
     }
-    const { records, validBytes } = decodeLogFile(bytes);
-    this.state = new LogFileState();
-    for (const record of records) this.state.apply(record);
-    this.handle = await fs.open(this.file, 'r+');
-    if (validBytes < bytes.length) {
-      await this.handle.truncate(validBytes);
-      await this.handle.datasync();
+    const { records, validBytes, corruptAt } = decodeLogFile(bytes);
+    if (corruptAt !== undefined) {
+      throw new CorruptRaftLogError(
+        `${this.file} is damaged at byte ${corruptAt} of ${bytes.length}, with records after it: ` +
+          'restore it from a backup, or empty DATA_DIR and the database and add the node again',
+      );
     }
+    const state = new LogFileState();
+    for (const record of records) state.apply(record);
+    const handle = await fs.open(this.file, 'r+');
+    if (validBytes < bytes.length) {
+      await handle.truncate(validBytes);
+      await handle.datasync();
+    }
+    this.state = state;
+    this.handle = handle;
     this.fileBytes = validBytes;
+    this.failure = undefined;
     return { tornTailBytes: bytes.length - validBytes };
   }
 
   async load(): Promise<PersistedRaftState> {
-    if (!this.handle) await this.open();
     await this.queue;
+    this.usable();
     return this.state.persisted();
   }
 
@@ -141,9 +158,9 @@ export class FileLogStore implements RaftLogStore {
   /** Appends and flushes one record after those before it; the state moves once it is durable. */
   private enqueue(record: LogRecord): Promise<void> {
     const write = this.queue.then(async () => {
-      const handle = this.handle ?? (await this.reopen());
+      const handle = this.usable();
       const bytes = encodeLogRecord(record);
-      await handle.write(bytes, 0, bytes.length, this.fileBytes);
+      await writeFully(handle, bytes, this.fileBytes);
       await handle.datasync();
       this.fileBytes += bytes.length;
       this.state.apply(record);
@@ -155,6 +172,7 @@ export class FileLogStore implements RaftLogStore {
 
   private enqueueRewriteIfMostlyDead(): Promise<void> {
     const rewrite = this.queue.then(async () => {
+      this.usable();
       const live = this.state.liveBytes;
       if (this.fileBytes < Math.max(this.rewriteMinBytes, live * REWRITE_GROWTH_FACTOR)) return;
       await this.replaceFile([this.state.asRecord()]);
@@ -165,31 +183,62 @@ export class FileLogStore implements RaftLogStore {
 
   /**
    * Makes `records` the whole file, atomically: written and flushed under another name, renamed
-   * over the file, and the directory flushed so that the rename survives a crash.
+   * over the file, and the directory flushed so that the rename survives a crash. The new file's
+   * handle is opened before the rename, so that appends never go to the file it replaced; a
+   * failure after the rename leaves the store refusing every call until it is opened again.
    */
   private async replaceFile(records: readonly LogRecord[]): Promise<void> {
     const next = path.join(this.directory, REWRITE_FILE_NAME);
     const bytes = Buffer.concat(records.map(encodeLogRecord));
-    const handle = await fs.open(next, 'w');
+    const handle = await fs.open(next, 'w+');
     try {
-      await handle.write(bytes, 0, bytes.length, 0);
+      await writeFully(handle, bytes, 0);
       await handle.datasync();
-    } finally {
+      await fs.rename(next, this.file);
+    } catch (error) {
       await handle.close();
+      throw error;
     }
-    await fs.rename(next, this.file);
-    await syncDirectory(this.directory);
-    await this.handle?.close();
-    this.state = new LogFileState();
-    for (const record of records) this.state.apply(record);
-    this.handle = await fs.open(this.file, 'r+');
+    const previous = this.handle;
+    this.handle = handle;
     this.fileBytes = bytes.length;
+    const state = new LogFileState();
+    for (const record of records) state.apply(record);
+    this.state = state;
+    try {
+      await syncDirectory(this.directory);
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      await previous?.close();
+    }
   }
 
-  private async reopen(): Promise<fs.FileHandle> {
-    await this.open();
-    if (!this.handle) throw new Error(`cannot open the Raft log file ${this.file}`);
+  /** The open handle, unless the store is closed or failed. */
+  private usable(): fs.FileHandle {
+    if (this.failure) {
+      throw new Error(
+        `the Raft log file ${this.file} is in an unknown state: ${this.failure.message}`,
+      );
+    }
+    if (!this.handle) throw new Error(`the Raft log file ${this.file} is not open`);
     return this.handle;
+  }
+}
+
+/** Writes all of `bytes` at `position`: a write may take fewer bytes than it was given. */
+async function writeFully(handle: fs.FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    const { bytesWritten } = await handle.write(
+      bytes,
+      written,
+      bytes.length - written,
+      position + written,
+    );
+    if (bytesWritten <= 0) throw new Error('the Raft log file took no bytes (is the disk full?)');
+    written += bytesWritten;
   }
 }
 

@@ -81,28 +81,56 @@ export interface DecodedLogFile {
   readonly records: LogRecord[];
   /** Bytes from the start that hold whole, intact records; anything after is a torn tail. */
   readonly validBytes: number;
+  /**
+   * Set when a bad record is followed by more data: not a torn last append but damage inside the
+   * file, which must not be cut off silently (it would drop acknowledged writes).
+   */
+  readonly corruptAt?: number;
 }
 
 /**
  * The records of a log file, up to the first one that is incomplete or fails its checksum. Each
  * append is flushed before the next is written, so only the last append can be torn by a crash:
- * what follows the first bad record was never acknowledged.
+ * a bad record is a torn tail when nothing but zeros follows where it claims to end (a file
+ * system may extend a file with zeros before its data lands), and damage otherwise.
  */
 export function decodeLogFile(bytes: Buffer): DecodedLogFile {
   const records: LogRecord[] = [];
   let offset = 0;
-  while (offset + FRAME_BYTES <= bytes.length) {
-    const payloadLength = bytes.readUInt32LE(offset);
-    const end = offset + FRAME_BYTES + payloadLength;
-    if (payloadLength < HEADER_LENGTH_BYTES || end > bytes.length) break;
-    const payload = bytes.subarray(offset + FRAME_BYTES, end);
-    if (crc32(payload) !== bytes.readUInt32LE(offset + 4)) break;
-    const record = decodePayload(payload);
-    if (!record) break;
-    records.push(record);
-    offset = end;
+  while (offset < bytes.length) {
+    const record = decodeRecordAt(bytes, offset);
+    if (!record.decoded) {
+      return record.tornTail
+        ? { records, validBytes: offset }
+        : { records, validBytes: offset, corruptAt: offset };
+    }
+    records.push(record.decoded);
+    offset = record.end;
   }
   return { records, validBytes: offset };
+}
+
+type RecordAt =
+  | { readonly decoded: LogRecord; readonly end: number }
+  | { readonly decoded?: undefined; readonly tornTail: boolean };
+
+/** The record at `offset`, or whether the bad bytes there can only be a torn last append. */
+function decodeRecordAt(bytes: Buffer, offset: number): RecordAt {
+  // A frame cut short, or no length yet: only the end of the file can look like this after a crash.
+  if (offset + FRAME_BYTES > bytes.length) return { tornTail: true };
+  const payloadLength = bytes.readUInt32LE(offset);
+  if (payloadLength < HEADER_LENGTH_BYTES) return { tornTail: onlyZeros(bytes, offset) };
+  const end = offset + FRAME_BYTES + payloadLength;
+  if (end > bytes.length) return { tornTail: true };
+  const payload = bytes.subarray(offset + FRAME_BYTES, end);
+  const decoded =
+    crc32(payload) === bytes.readUInt32LE(offset + 4) ? decodePayload(payload) : undefined;
+  return decoded ? { decoded, end } : { tornTail: onlyZeros(bytes, end) };
+}
+
+function onlyZeros(bytes: Buffer, from: number): boolean {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }
 
 function decodePayload(payload: Buffer): LogRecord | undefined {

@@ -73,7 +73,7 @@ describe('NodeLogStore', () => {
     assert.equal(await FileLogStore.exists(path.join(dataDir, RAFT_LOG_DIRECTORY)), true);
   });
 
-  it("moves a node's log from the database tables into the file, once, and says so", async () => {
+  it("moves a node's log from the database tables into the file, empties them, and says so", async () => {
     const held = {
       hardState: { term: 3, vote: 'b', commit: 12 },
       snapshot: { index: 10, term: 2, confState: CONF },
@@ -92,12 +92,24 @@ describe('NodeLogStore', () => {
     await opened[0].store.persist({ entries: run(13, 13, 3) });
     await opened[0].close();
     assert.deepEqual((await storeOf('file').open(12)).entries.length, 3);
-    assert.deepEqual((await tables.load()).entries.length, 2);
+    // The tables were emptied by the move: they cannot be taken for the log again.
+    assert.deepEqual(await tables.load(), { hardState: EMPTY_HARD_STATE, entries: [] });
   });
 
   it('refuses the database tables once the log has moved into the file', async () => {
     await storeOf('file').open(0);
     await assert.rejects(storeOf('postgres').open(0), /RAFT_LOG_STORE=file/);
+  });
+
+  it('refuses to start when the log file is lost after the move, rather than take the old tables', async () => {
+    await new TypeormLogStore(db.dataSource).persist({
+      entries: run(1, 5, 1),
+      hardState: { term: 1, vote: 'a', commit: 5 },
+    });
+    await storeOf('file').open(5);
+    await opened[0].close();
+    await rm(path.join(dataDir, RAFT_LOG_DIRECTORY), { recursive: true });
+    await assert.rejects(storeOf('file').open(5), /the log was lost/);
   });
 
   it('refuses to start when the database applied past the end of the log (a lost log)', async () => {

@@ -28,7 +28,7 @@ export class NodeLogStore {
 
   /**
    * Opens the store and reads it back. A node moving to the file store takes what its database's
-   * log tables hold (nothing, for a new node) as the file's first record. Refuses to start where
+   * log tables hold (nothing, for a new node) as the file's first record, then empties them. Refuses to start where
    * the log and the state machine's applied index cannot belong together: a log lost (or left in
    * the other store) while the database kept the state, or a database behind the log's snapshot.
    */
@@ -44,6 +44,10 @@ export class NodeLogStore {
     } else if (!fileExists) {
       const moved = await new TypeormLogStore(this.dataSource).load();
       await this.file.open(moved);
+      // The file holds the log now (flushed, its name too). Emptied, the tables can never be
+      // taken for it again: a node that later loses its file finds no stale term, vote or log
+      // to start from, and the applied-index check below refuses it instead.
+      await this.dataSource.query('TRUNCATE "raft_log", "raft_hard_state", "raft_snapshot"');
       if (moved.hardState.term > 0) {
         this.logger.info('moved the Raft log from the database to the log file', {
           file: path.join(this.directory, LOG_FILE_NAME),
