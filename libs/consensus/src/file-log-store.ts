@@ -79,8 +79,15 @@ export class FileLogStore implements RaftLogStore {
   async open(initial?: PersistedRaftState): Promise<LogFileOpened> {
     await this.close();
     const created = await fs.mkdir(this.directory, { recursive: true });
-    // A directory made now must survive a crash as surely as the file in it.
-    if (created !== undefined) await syncDirectory(path.dirname(this.directory));
+    // Directories made now must survive a crash as surely as the file in them: each is flushed,
+    // and the one that holds the first of them.
+    if (created !== undefined) {
+      const top = path.dirname(created);
+      for (let dir = this.directory; ; dir = path.dirname(dir)) {
+        await syncDirectory(dir);
+        if (dir === top || dir === path.dirname(dir)) break;
+      }
+    }
     // A rewrite that did not reach its rename: the old file is still whole. And whatever rename
     // or removal an earlier run left in the directory's cache is made durable before any write.
     await fs.rm(path.join(this.directory, REWRITE_FILE_NAME), { force: true });
