@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Entry } from '@falconmind/raft';
 import { decodeEnvelope } from '@falconmind/consensus/proposal-envelope';
+import { entryTypeOfCode } from '@falconmind/consensus/entities/raft-log-entry.entity';
 import { LOG_FILE_NAME } from '@falconmind/consensus/file-log-store';
 import { readLogFile } from '@falconmind/consensus/log-file-state';
 import { RAFT_LOG_DIRECTORY } from '@falconmind/consensus/node/node-log-store';
@@ -231,7 +232,7 @@ export async function nodeLogEntries(node: NodeProcess): Promise<Entry[]> {
       .map((row) => ({
         index: Number(row.index),
         term: Number(row.term),
-        type: row.type === 0 ? 'normal' : 'conf-change',
+        type: entryTypeOfCode(row.type),
         data: new Uint8Array(row.data),
       }));
   }

@@ -13,7 +13,7 @@ import {
 } from '@falconmind/raft';
 
 import { FileLogStore, LOG_FILE_NAME } from './file-log-store';
-import { CorruptRaftLogError } from './typeorm-log-store';
+import { CorruptRaftLogError } from './log-store';
 import { replayRandomOperations } from './testing/log-store-model';
 
 const CONF: ConfState = { voters: ['a', 'b', 'c'], learners: ['d'] };

@@ -1,10 +1,15 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { RaftInvariantError, SnapshotMetadata } from '@falconmind/raft';
+import { SnapshotMetadata } from '@falconmind/raft';
 import { decodeLogFile, encodeLogRecord, LogRecord } from './log-file-records';
-import { LogFileState } from './log-file-state';
-import { PersistedRaftState, RaftLogStore, RaftWriteBatch } from './log-store';
-import { CorruptRaftLogError } from './typeorm-log-store';
+import { LogFileState, recordOf } from './log-file-state';
+import {
+  checkContiguous,
+  CorruptRaftLogError,
+  PersistedRaftState,
+  RaftLogStore,
+  RaftWriteBatch,
+} from './log-store';
 
 /** The log file's name in its directory, and the name a rewrite is prepared under. */
 export const LOG_FILE_NAME = 'raft.log';
@@ -130,23 +135,12 @@ export class FileLogStore implements RaftLogStore {
     return this.state.persisted();
   }
 
-  persist(batch: RaftWriteBatch): Promise<void> {
-    const { entries } = batch;
-    for (let i = 1; i < entries.length; i++) {
-      if (entries[i].index !== entries[i - 1].index + 1) {
-        return Promise.reject(
-          new RaftInvariantError(
-            `entries to persist are not contiguous: index ${entries[i].index} follows ${entries[i - 1].index}`,
-          ),
-        );
-      }
-    }
-    if (entries.length === 0 && !batch.hardState && !batch.installedSnapshot) {
-      return Promise.resolve();
-    }
-    return this.enqueue({
+  async persist(batch: RaftWriteBatch): Promise<void> {
+    checkContiguous(batch.entries);
+    if (batch.entries.length === 0 && !batch.hardState && !batch.installedSnapshot) return;
+    await this.enqueue({
       ...(batch.installedSnapshot ? { installedSnapshot: batch.installedSnapshot } : {}),
-      entries,
+      entries: batch.entries,
       ...(batch.hardState ? { hardState: batch.hardState } : {}),
     });
   }
@@ -247,14 +241,6 @@ async function writeFully(handle: fs.FileHandle, bytes: Buffer, position: number
     if (bytesWritten <= 0) throw new Error('the Raft log file took no bytes (is the disk full?)');
     written += bytesWritten;
   }
-}
-
-function recordOf(state: PersistedRaftState): LogRecord {
-  return {
-    ...(state.snapshot ? { installedSnapshot: state.snapshot } : {}),
-    entries: state.entries,
-    hardState: state.hardState,
-  };
 }
 
 async function syncDirectory(directory: string): Promise<void> {

@@ -8,7 +8,8 @@ export { DriverStoppedError, NoLeaderError, OutcomeUnknownError } from './driver
 export { decodeEnvelope, encodeEnvelope, MalformedEnvelopeError } from './proposal-envelope';
 export type { ProposalEnvelope } from './proposal-envelope';
 export { MonotonicTicker } from './ticker';
-export { TypeormLogStore, CorruptRaftLogError, RAFT_LOG_STORE_ENTITIES } from './typeorm-log-store';
+export { CorruptRaftLogError } from './log-store';
+export { TypeormLogStore, RAFT_LOG_STORE_ENTITIES } from './typeorm-log-store';
 export { FileLogStore, LOG_FILE_NAME } from './file-log-store';
 export { readLogFile } from './log-file-state';
 export { RAFT_LOG_DIRECTORY } from './node/node-log-store';

@@ -1,7 +1,6 @@
 import { EMPTY_HARD_STATE, Entry, HardState, SnapshotMetadata } from '@falconmind/raft';
-import { PersistedRaftState } from './log-store';
+import { CorruptRaftLogError, PersistedRaftState } from './log-store';
 import { decodeLogFile, LogRecord } from './log-file-records';
-import { CorruptRaftLogError } from './typeorm-log-store';
 
 /**
  * What the records of a log file add up to, kept in memory as they are written: the same rules as
@@ -121,4 +120,13 @@ export function readLogFile(bytes: Buffer): PersistedRaftState {
   const state = new LogFileState();
   for (const record of decodeLogFile(bytes).records) state.apply(record);
   return state.persisted();
+}
+
+/** One record that rebuilds `state` from nothing. */
+export function recordOf(state: PersistedRaftState): LogRecord {
+  return {
+    ...(state.snapshot ? { installedSnapshot: state.snapshot } : {}),
+    entries: state.entries,
+    hardState: state.hardState,
+  };
 }

@@ -1,4 +1,4 @@
-import { Entry, HardState, SnapshotMetadata } from '@falconmind/raft';
+import { Entry, HardState, RaftInvariantError, SnapshotMetadata } from '@falconmind/raft';
 
 /** Everything the node persisted, read back at start to rebuild the core's in-memory storage. */
 export interface PersistedRaftState {
@@ -28,4 +28,26 @@ export interface RaftLogStore {
   persist(batch: RaftWriteBatch): Promise<void>;
   /** Records a snapshot taken locally at `metadata.index` and deletes the entries it covers. */
   compact(metadata: SnapshotMetadata): Promise<void>;
+}
+
+/**
+ * Thrown by `load` when the stored log is not one run of indexes starting right after the snapshot,
+ * or cannot be read: it was changed or damaged behind the store's back.
+ */
+export class CorruptRaftLogError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptRaftLogError';
+  }
+}
+
+/** A batch to persist is a run of consecutive indexes: anything else is a bug in the caller. */
+export function checkContiguous(entries: readonly Entry[]): void {
+  for (let i = 1; i < entries.length; i++) {
+    if (entries[i].index !== entries[i - 1].index + 1) {
+      throw new RaftInvariantError(
+        `entries to persist are not contiguous: index ${entries[i].index} follows ${entries[i - 1].index}`,
+      );
+    }
+  }
 }

@@ -1,11 +1,4 @@
-import {
-  ConfState,
-  EMPTY_HARD_STATE,
-  Entry,
-  HardState,
-  RaftInvariantError,
-  SnapshotMetadata,
-} from '@falconmind/raft';
+import { ConfState, EMPTY_HARD_STATE, Entry, HardState, SnapshotMetadata } from '@falconmind/raft';
 import { DataSource, EntityManager } from 'typeorm';
 
 import { RaftHardStateEntity } from './entities/raft-hard-state.entity';
@@ -16,7 +9,13 @@ import {
   RaftLogEntryEntity,
 } from './entities/raft-log-entry.entity';
 import { RaftSnapshotEntity } from './entities/raft-snapshot.entity';
-import { PersistedRaftState, RaftLogStore, RaftWriteBatch } from './log-store';
+import {
+  checkContiguous,
+  CorruptRaftLogError,
+  PersistedRaftState,
+  RaftLogStore,
+  RaftWriteBatch,
+} from './log-store';
 
 /**
  * The entities describing the store's tables, for a DataSource or TypeOrmModule to register. The
@@ -28,16 +27,7 @@ export const RAFT_LOG_STORE_ENTITIES = [
   RaftSnapshotEntity,
 ] as const;
 
-/**
- * Thrown by `load` when the stored log is not one run of indexes starting right after the snapshot:
- * the tables were changed behind the store's back.
- */
-export class CorruptRaftLogError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CorruptRaftLogError';
-  }
-}
+export { CorruptRaftLogError } from './log-store';
 
 /** The id of the one row of `raft_hard_state` and of `raft_snapshot`. */
 const SINGLE_ROW_ID = 1;
@@ -268,17 +258,6 @@ function upsertEntries(entries: readonly Entry[]): [sql: string, parameters: unk
     ON CONFLICT ("index") DO UPDATE
       SET "term" = EXCLUDED."term", "type" = EXCLUDED."type", "data" = EXCLUDED."data"`;
   return [sql, parameters];
-}
-
-/** A batch is a run of consecutive indexes: anything else is a bug in the caller. */
-function checkContiguous(entries: readonly Entry[]): void {
-  for (let i = 1; i < entries.length; i++) {
-    if (entries[i].index !== entries[i - 1].index + 1) {
-      throw new RaftInvariantError(
-        `entries to persist are not contiguous: index ${entries[i].index} follows ${entries[i - 1].index}`,
-      );
-    }
-  }
 }
 
 /** The log read back must start right after the snapshot and have no holes. */

@@ -1,6 +1,6 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { errorName } from '../common/api-error';
+import { ApiError } from '../common/api-error';
 import { DEFAULT_BODY_LIMIT_BYTES, RouteBodyLimit, routeBodyLimit } from './body-limits';
 
 /**
@@ -62,10 +62,8 @@ function answerUnroutableRequest(
   reply: FastifyReply,
 ): void {
   const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400;
-  void reply.status(status).send({
-    statusCode: status,
-    error: errorName(status),
-    message: `the request path could not be read: ${error.message}`,
-    details: [{ field: 'path', reason: error.message }],
-  });
+  const answer = new ApiError(status, `the request path could not be read: ${error.message}`, [
+    { field: 'path', reason: error.message },
+  ]);
+  void reply.status(status).send(answer.getResponse());
 }
