@@ -80,6 +80,11 @@ describe('npm run bench -- --quick --no-etcd', () => {
             `${workload.id} measured etcd under --no-etcd`,
           );
         }
+        const stale = report.workloads.find((workload) => workload.id === 'stale-reads');
+        assert.ok(
+          (stale?.systems.falconmind?.figures.oneMemberOpsPerS ?? 0) > 0,
+          'stale reads were not measured on one member alone',
+        );
         assert.deepEqual(report.failures, []);
       } finally {
         await rm(outDir, { recursive: true, force: true });

@@ -58,6 +58,10 @@ const FIGURE_DIRECTIONS: Record<string, Better> = {
   maxWithSnapshotsMs: 'lower',
   throughputWithoutSnapshotOpsPerS: 'higher',
   snapshotsAdvancedBy: 'none',
+  oneMemberOpsPerS: 'higher',
+  oneMemberServingCpuPct: 'none',
+  oneMemberOthersCpuPct: 'lower',
+  growthOverOneMember: 'higher',
 };
 
 function format(value: number | undefined): string {

@@ -72,6 +72,13 @@ export function checkTargets(workloads: readonly WorkloadResult[]): TargetCheck[
     verdict: verdict(staleRatio === undefined ? undefined : staleRatio >= 1),
     evidence: `${fixed(staleRatio)}x`,
   });
+  const staleFigures = stale.ours?.figures;
+  const staleGrowth = staleFigures?.growthOverOneMember;
+  checks.push({
+    target: 'stale reads grow with the members serving them (all members > one follower)',
+    verdict: verdict(staleGrowth === undefined ? undefined : staleGrowth > 1),
+    evidence: `all members / one follower: ${fixed(staleGrowth)}x (etcd ${fixed(stale.etcd?.figures.growthOverOneMember)}x); while one follower served, it used ${staleFigures?.oneMemberServingCpuPct ?? 'n/a'} % of a core and the other members ${staleFigures?.oneMemberOthersCpuPct ?? 'n/a'} % together`,
+  });
 
   const fail = lookup('failover');
   const oursMedian = fail.ours?.figures.failoverMedianMs;
