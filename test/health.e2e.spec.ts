@@ -123,7 +123,8 @@ describe(
       });
       // Over the default 100 KB: a 413 on a connection that stays open.
       const tooLarge = await post('/missions', 'application/json', `"${'x'.repeat(200 * 1024)}"`);
-      assert.equal(tooLarge.headers.get('connection'), 'keep-alive');
+      // HTTP/1.1 keeps a connection without a Connection header (Fastify 5.12 removes it outright).
+      assert.notEqual(tooLarge.headers.get('connection')?.toLowerCase(), 'close');
       assert.deepEqual(await problem(tooLarge), { status: 413, fields: ['body'] });
       // An empty JSON body is no body: the schema names what is missing.
       const empty = await problem(await post('/missions', 'application/json', ''));
