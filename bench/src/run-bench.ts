@@ -11,6 +11,7 @@ import { currentCommit } from './report/results-file';
 import { EtcdSystem } from './systems/etcd-system';
 import { FalconMindCluster } from './systems/falconmind-cluster';
 import { compileNode, SOURCE_ENTRY } from './systems/node-entry';
+import { settleDisk } from './systems/settle-disk';
 import { SYSTEM_TITLES, SystemUnderTest } from './systems/system-under-test';
 import { prepareData } from './workloads/prepare-data';
 import { WORKLOADS } from './workloads/workload-catalog';
@@ -75,6 +76,7 @@ export async function runBench(
       const title = SYSTEM_TITLES[context.system.name];
       // The clusters are being torn down: measuring them now would only record failures.
       if (wasInterrupted()) throw new Error('interrupted');
+      for (const problem of await settleDisk()) logWarning(problem);
       try {
         const measurement = await workload.run(context);
         const crashes = context.system.takeCrashes();

@@ -36,6 +36,11 @@ export async function createBenchDatabase(nodeId: string): Promise<{ name: strin
   return { name, url: url.toString() };
 }
 
+/** Writes every dirty buffer of the server to disk (CHECKPOINT: the bench connects as a superuser). */
+export async function checkpointDatabaseServer(): Promise<void> {
+  await onServer((client) => client.query('CHECKPOINT'));
+}
+
 export async function dropBenchDatabase(name: string): Promise<void> {
   await onServer((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
