@@ -115,8 +115,7 @@ export class FileLogStore implements RaftLogStore {
           'restore it from a backup, or empty DATA_DIR and the database and add the node again',
       );
     }
-    const state = new LogFileState();
-    for (const record of records) state.apply(record);
+    const state = LogFileState.of(records);
     const handle = await fs.open(this.file, 'r+');
     if (validBytes < bytes.length) {
       await handle.truncate(validBytes);
@@ -203,9 +202,7 @@ export class FileLogStore implements RaftLogStore {
     const previous = this.handle;
     this.handle = handle;
     this.fileBytes = bytes.length;
-    const state = new LogFileState();
-    for (const record of records) state.apply(record);
-    this.state = state;
+    this.state = LogFileState.of(records);
     try {
       await syncDirectory(this.directory);
     } catch (error) {

@@ -18,6 +18,13 @@ export class LogFileState {
   /** The bytes of entry data held, to size a rewritten file. */
   private dataBytes = 0;
 
+  /** What `records`, applied in order to an empty log, add up to. */
+  static of(records: readonly LogRecord[]): LogFileState {
+    const state = new LogFileState();
+    for (const record of records) state.apply(record);
+    return state;
+  }
+
   apply(record: LogRecord): void {
     const installed = record.installedSnapshot;
     if (installed && this.isNewer(installed)) {
@@ -117,9 +124,7 @@ export class LogFileState {
  * log while it runs (the file only grows between rewrites, so a read sees a prefix of it).
  */
 export function readLogFile(bytes: Buffer): PersistedRaftState {
-  const state = new LogFileState();
-  for (const record of decodeLogFile(bytes).records) state.apply(record);
-  return state.persisted();
+  return LogFileState.of(decodeLogFile(bytes).records).persisted();
 }
 
 /** One record that rebuilds `state` from nothing. */
