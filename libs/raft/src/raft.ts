@@ -67,6 +67,12 @@ export class Raft {
   private readonly readOnly = new ReadOnlyQueue();
   /** ReadIndex requests that arrived before this leader committed an entry of its term. */
   private pendingReadRequests: Message[] = [];
+  /**
+   * The snapshot index last announced (logged at info) per follower. The leader sends a snapshot
+   * message again on each heartbeat response while a follower still needs it, and the host carries
+   * on with the transfer it already has for the same image: the repeats are logged at debug.
+   */
+  private readonly snapshotAnnounced = new Map<NodeId, number>();
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
@@ -354,6 +360,7 @@ export class Raft {
     this.tracker.resetRecentActive(this.id);
     this.readOnly.reset();
     this.pendingReadRequests = [];
+    this.snapshotAnnounced.clear();
   }
 
   /** A voter with no snapshot pending may campaign. Learners and removed nodes never do. */
@@ -795,7 +802,13 @@ export class Raft {
     if (snapshot.metadata.index === 0)
       throw new RaftInvariantError(`${to} needs a snapshot but none exists`);
     progress.becomeSnapshot(snapshot.metadata.index);
-    this.logInfo('sending a snapshot', { to, index: snapshot.metadata.index });
+    const fields = { to, index: snapshot.metadata.index };
+    if (this.snapshotAnnounced.get(to) === snapshot.metadata.index) {
+      this.logDebug('sending a snapshot again', fields);
+    } else {
+      this.snapshotAnnounced.set(to, snapshot.metadata.index);
+      this.logInfo('sending a snapshot', fields);
+    }
     this.send({ type: 'snapshot', to, snapshot });
     return true;
   }

@@ -103,6 +103,52 @@ describe('snapshots (§7)', () => {
     assert.equal(net.status('c').commit, snapIndex);
   });
 
+  it('a snapshot sent again for the same index is logged once at info, the repeats at debug', () => {
+    const lines: Array<{ level: string; message: string; index: unknown }> = [];
+    const record =
+      (level: string) =>
+      (message: string, fields: Readonly<Record<string, unknown>>): void => {
+        if (message.startsWith('sending a snapshot'))
+          lines.push({ level, message, index: fields.index });
+      };
+    const logger = { debug: record('debug'), info: record('info'), warn: record('warn') };
+    const net = new Cluster({ voters: ['a', 'b', 'c'], nodeConfig: { a: { logger } } });
+    net.elect('a');
+    net.isolate('c');
+    for (let i = 0; i < 10; i++) net.propose('a', `x${i}`);
+    net.stabilize();
+    const a = net.node('a');
+    const compactTo = (index: number): void => {
+      a.storage.createSnapshot(index, net.raw('a').confStateAt(index), bytes('image'));
+      a.storage.compact(index);
+    };
+    const first = a.appliedIndex;
+    compactTo(first);
+    net.heal();
+    // c never receives an image, so the leader keeps offering it (a lost snapshot is sent again).
+    net.dropFilter((m) => m.type === 'snapshot');
+    net.tick(40);
+    const sent = net.sentOfType('snapshot', 'a', 'c').length;
+    assert.equal(sent >= 3, true, `sent ${sent} snapshot messages`);
+    assert.deepEqual(
+      lines.filter((line) => line.level === 'info'),
+      [{ level: 'info', message: 'sending a snapshot', index: first }],
+    );
+    assert.equal(lines.filter((line) => line.level === 'debug').length, sent - 1);
+
+    // A newer snapshot is announced again.
+    net.isolate('c');
+    net.propose('a', 'y');
+    net.stabilize();
+    compactTo(a.appliedIndex);
+    net.heal();
+    net.tick(40);
+    assert.deepEqual(
+      lines.filter((line) => line.level === 'info').map((line) => line.index),
+      [first, a.appliedIndex],
+    );
+  });
+
   it('a node added after the log was compacted catches up from a snapshot', () => {
     const net = new Cluster({ voters: ['a', 'b', 'c'] });
     net.elect('a');
