@@ -27,6 +27,11 @@ export interface CommandApplier {
     commands: readonly CommittedCommand[],
     atCommit: CommitTail,
   ): Promise<readonly ApplyOutcome[]>;
+  /**
+   * Optional: drops what the applier keeps in memory about its tables. Called when they may have
+   * changed without it: a batch rolled back, a snapshot installed.
+   */
+  discardCaches?(): void;
 }
 
 /** A command entry and its decoded envelope. */
@@ -157,6 +162,7 @@ export class TypeormStateMachine implements StateMachine {
       await committing;
       return result;
     } catch (error) {
+      this.applier?.discardCaches?.();
       await transaction.rollback();
       throw error;
     } finally {
@@ -215,6 +221,20 @@ export class TypeormStateMachine implements StateMachine {
   /** Replaces every replicated table with the image's rows, in one transaction, a batch at a time. */
   async restore(index: number, image: AsyncIterable<Uint8Array>): Promise<void> {
     const tables = this.tables();
+    // Whether the install commits or fails, the tables are no longer what the applier knew.
+    this.applier?.discardCaches?.();
+    try {
+      await this.installImage(index, image, tables);
+    } finally {
+      this.applier?.discardCaches?.();
+    }
+  }
+
+  private async installImage(
+    index: number,
+    image: AsyncIterable<Uint8Array>,
+    tables: readonly string[],
+  ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       let header: SnapshotHeader | undefined;
       for await (const line of jsonLines(image)) {

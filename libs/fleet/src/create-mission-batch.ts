@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { CreateMissionCommand } from './commands';
 import { FleetApplyNotes } from './events';
 import { applied, createdDifferently, FleetApplyOutcome } from './rejection';
+import { inJsonbKeyOrder } from './jsonb-key-order';
 import { MISSION_COLUMNS, MissionRecord, toMission } from './rows';
 
 /** A CreateMission of a run that passed its idempotency check, waiting for the batch's INSERT. */
@@ -74,6 +75,21 @@ async function insertMissions(
   db: EntityManager,
   creates: readonly PendingCreate[],
 ): Promise<Map<string, MissionRecord>> {
+  // The rows as a literal, not a parameter: a statement without parameters may carry the opening
+  // of the apply transaction in its round trip (ApplyTransaction).
+  const inserted = await db.query<MissionRecord[]>(
+    `${insertMissionsSql(creates)}
+     ON CONFLICT (mission_id) DO NOTHING
+     RETURNING ${MISSION_COLUMNS}`,
+  );
+  return new Map(inserted.map((row) => [row.mission_id, row]));
+}
+
+/**
+ * The `INSERT` of new missions, one per create, as complete SQL (the rows as a literal): without
+ * `ON CONFLICT` or `RETURNING`, which a caller adds where it wants them.
+ */
+export function insertMissionsSql(creates: readonly PendingCreate[]): string {
   const rows = JSON.stringify(
     creates.map(({ command, hash }) => ({
       mission_id: command.mission_id,
@@ -87,20 +103,38 @@ async function insertMissions(
       create_hash: hash,
     })),
   );
-  // The rows as a literal, not a parameter: a statement without parameters may carry the opening
-  // of the apply transaction in its round trip (ApplyTransaction).
-  const inserted = await db.query<MissionRecord[]>(
-    `INSERT INTO missions (mission_id, name, description, mission_type, uav_list, payload, state,
+  return `INSERT INTO missions (mission_id, name, description, mission_type, uav_list, payload, state,
        progress, priority, version, created_at, updated_at, started_at, completed_at, create_hash)
      SELECT c.mission_id, c.name, c.description, c.mission_type, c.uav_list, c.payload, 'PENDING',
        0, c.priority, 1, c.at, c.at, NULL, NULL, c.create_hash
      FROM jsonb_to_recordset(${sqlLiteral(rows)}::jsonb) AS c(mission_id text, name text, description text,
        mission_type text, uav_list jsonb, payload jsonb, priority integer, at timestamptz,
-       create_hash text)
-     ON CONFLICT (mission_id) DO NOTHING
-     RETURNING ${MISSION_COLUMNS}`,
-  );
-  return new Map(inserted.map((row) => [row.mission_id, row]));
+       create_hash text)`;
+}
+
+/**
+ * The row a create of a new mission inserts, as node-postgres would give it back: what the
+ * applier answers with when it decides a create without reading the row (KnownMissionIds).
+ */
+export function newMissionRecord({ command, hash }: PendingCreate): MissionRecord {
+  const at = new Date(command.at);
+  return {
+    mission_id: command.mission_id,
+    name: command.name,
+    description: command.description ?? '',
+    mission_type: command.mission_type,
+    uav_list: [...command.uav_list],
+    payload: inJsonbKeyOrder(command.payload),
+    state: 'PENDING',
+    progress: 0,
+    priority: command.priority,
+    version: 1,
+    created_at: at,
+    updated_at: at,
+    started_at: null,
+    completed_at: null,
+    create_hash: hash,
+  };
 }
 
 async function loadMissions(

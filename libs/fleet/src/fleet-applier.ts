@@ -20,6 +20,7 @@ import {
 import { deriveFleetEvents, FleetApplyNotes, recordFleetEvents } from './events';
 import { FLEET_TABLES } from './fleet-migrations';
 import { applyFleetRun } from './fleet-run';
+import { KnownMissionIds } from './known-mission-ids';
 import { answerFromStore, IDEMPOTENCY_RETENTION_ENTRIES, requestHash } from './idempotency-keys';
 import { ackUavCommand, flagUavCommand, recordUavCommands, UavCommandRow } from './outbox';
 import { Mission, MissionState, Position, TERMINAL_MISSION_STATES, Uav, UavStatus } from './model';
@@ -67,12 +68,21 @@ export interface FleetResultByType {
  */
 export class FleetApplier implements CommandApplier {
   readonly tables: readonly string[] = FLEET_TABLES;
+  /** The ids in `missions`, for deciding creates of new ids without PostgreSQL (applyRun). */
+  private readonly knownIds = new KnownMissionIds();
+
+  /** The tables may have changed behind the applier (a rolled-back batch, a snapshot). */
+  discardCaches(): void {
+    this.knownIds.forget();
+  }
 
   async apply(
     manager: EntityManager,
     entry: Entry,
     envelope: ProposalEnvelope,
   ): Promise<FleetApplyOutcome> {
+    // Applying one command at a time keeps no set of ids.
+    this.knownIds.forget();
     let command: FleetCommand;
     try {
       command = decodeFleetCommand(envelope.payload);
@@ -89,7 +99,7 @@ export class FleetApplier implements CommandApplier {
     commands: readonly CommittedCommand[],
     atCommit: CommitTail,
   ): Promise<readonly FleetApplyOutcome[]> {
-    return applyFleetRun(manager, commands, applyCommand, atCommit);
+    return applyFleetRun(manager, commands, applyCommand, atCommit, this.knownIds);
   }
 }
 

@@ -1,12 +1,19 @@
 import type { CommitTail, CommittedCommand } from '@falconmind/consensus';
 import type { EntityManager } from 'typeorm';
 import { decodeFleetCommand, FleetCommand, FleetCommandError } from './commands';
-import { CreateMissionBatch, PendingCreate } from './create-mission-batch';
+import {
+  CreateMissionBatch,
+  insertMissionsSql,
+  newMissionRecord,
+  PendingCreate,
+} from './create-mission-batch';
 import { deriveFleetEvents, FleetApplyNotes } from './events';
 import { FleetEventBuffer } from './events/fleet-event-buffer';
 import { answerFromStore, requestHash, RunIdempotencyKeys } from './idempotency-keys';
+import type { KnownMissionIds } from './known-mission-ids';
 import { recordUavCommands } from './outbox';
-import { FleetApplyOutcome, rejected } from './rejection';
+import { applied, FleetApplyOutcome, rejected } from './rejection';
+import { toMission } from './rows';
 
 /**
  * Applies one valid command's own change (no idempotency key, events or outbox rows): the
@@ -44,12 +51,18 @@ function keyOf(command: FleetCommand): string | undefined {
  * and written in one INSERT, its events in one INSERT, and consecutive CreateMissions in one
  * INSERT. Everything else a command reads (missions, UAVs, the outbox) is written before the next
  * command reads it, so each decision sees what it would have seen.
+ *
+ * With `knownIds` (the ids in `missions`), a create without an idempotency key whose id is new is
+ * decided without PostgreSQL: its mission is built from the command, and its INSERT waits for the
+ * next command that reads the tables, or goes with the COMMIT. A run of such creates then costs a
+ * single round trip, and its outcomes are known before it.
  */
 export async function applyFleetRun(
   db: EntityManager,
   commands: readonly CommittedCommand[],
   applyCommand: ApplyOneCommand,
   atCommit: CommitTail,
+  knownIds?: KnownMissionIds,
 ): Promise<FleetApplyOutcome[]> {
   const decoded = commands.map(decode);
   const outcomes: FleetApplyOutcome[] = new Array<FleetApplyOutcome>(commands.length);
@@ -58,6 +71,8 @@ export async function applyFleetRun(
   const creates = new CreateMissionBatch();
   /** Keys of the creates waiting in `creates`: a second use must see the first one's outcome. */
   const keysOfCreates = new Set<string>();
+  /** Creates decided through `knownIds` whose INSERT has not been sent. */
+  const decidedCreates: PendingCreate[] = [];
 
   const settle = async (
     at: number,
@@ -74,6 +89,23 @@ export async function applyFleetRun(
     }
     events.add(index, deriveFleetEvents(command, outcome, notes));
     await recordUavCommands(db, command, outcome, index);
+    if (command.type === 'CreateMission' && notes.insertedMission) {
+      knownIds?.added(command.mission_id);
+    }
+    if (
+      command.type === 'DeleteMission' &&
+      outcome.status === 'applied' &&
+      outcome.replayed !== true
+    ) {
+      knownIds?.deleted(command.mission_id);
+    }
+  };
+  /** Sends the INSERT of the decided creates: before anything reads the tables. */
+  const insertDecidedCreates = async (): Promise<void> => {
+    if (decidedCreates.length === 0) return;
+    const sql = insertMissionsSql(decidedCreates);
+    decidedCreates.length = 0;
+    await db.query(sql);
   };
   const flushCreates = async (): Promise<void> => {
     keysOfCreates.clear();
@@ -88,6 +120,7 @@ export async function applyFleetRun(
     if (key !== undefined) runKeys.add(key);
   }
   await keys.prefetch(db, [...runKeys]);
+  await knownIds?.load(db);
 
   for (let at = 0; at < decoded.length; at++) {
     const item = decoded[at];
@@ -99,6 +132,19 @@ export async function applyFleetRun(
     const key = keyOf(command);
     const hash =
       key !== undefined || command.type === 'CreateMission' ? requestHash(command) : undefined;
+    if (command.type === 'CreateMission' && key === undefined && knownIds !== undefined) {
+      // The creates waiting in `creates` are not in `knownIds` until they are settled.
+      if (creates.size > 0) await flushCreates();
+      if (hash !== undefined && knownIds.isNew(command.mission_id)) {
+        const create: PendingCreate = { at, index, command, hash };
+        decidedCreates.push(create);
+        const notes = new FleetApplyNotes();
+        notes.missionInserted();
+        await settle(at, index, command, applied(toMission(newMissionRecord(create))), notes, hash);
+        continue;
+      }
+    }
+    await insertDecidedCreates();
     if (
       command.type !== 'CreateMission' ||
       (key !== undefined &&
@@ -132,7 +178,9 @@ export async function applyFleetRun(
   }
   await flushCreates();
   await keys.flush(db);
-  // Nothing reads the events back while the batch applies: they go with its COMMIT.
+  // Nothing reads these missions or the events back while the batch applies: they go with its
+  // COMMIT. The INSERT has no ON CONFLICT: an id `knownIds` wrongly took for new fails the batch.
+  if (decidedCreates.length > 0) atCommit.add(insertMissionsSql(decidedCreates));
   for (const statement of events.take()) atCommit.add(statement);
   return outcomes;
 }
