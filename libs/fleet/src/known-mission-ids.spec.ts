@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { captureSnapshot } from '@falconmind/consensus/testing/captured-snapshot';
 import { inJsonbKeyOrder } from './jsonb-key-order';
+import { KnownMissionIds } from './known-mission-ids';
 import { createMission, FleetNode, SQUARE } from './testing/fleet-test-kit';
 
 /**
@@ -78,6 +79,22 @@ describe('creates decided from the known mission ids', () => {
     // And the ids the image did not hold are new again.
     const again = await node.apply(createMission('before-install'));
     assert.equal(again.status, 'applied');
+  });
+
+  it('is not kept for more missions than its limit, and says no id is new then', async () => {
+    const db = node.database.dataSource.manager;
+    const count = (await db.query<Array<{ n: string }>>('SELECT count(*) AS n FROM missions'))[0].n;
+    const atLimit = new KnownMissionIds(Number(count));
+    await atLimit.load(db);
+    assert.equal(atLimit.isNew('no-such-mission'), true);
+    atLimit.added('one-more');
+    assert.equal(atLimit.isNew('no-such-mission'), false, 'past the limit: dropped');
+    const below = new KnownMissionIds(Number(count) - 1);
+    await below.load(db);
+    assert.equal(below.isNew('no-such-mission'), false, 'too many to load');
+    below.forget();
+    await below.load(db);
+    assert.equal(below.isNew('no-such-mission'), false, 'still too many after forgetting');
   });
 
   it('keeps up with deletes and creates of the same id within one batch', async () => {

@@ -12,13 +12,30 @@ import type { EntityManager } from 'typeorm';
  * `ON CONFLICT`: if the set were ever wrong, the batch would fail rather than store a different
  * outcome than the one given.
  */
+/**
+ * Beyond this many missions the set is not kept (an id costs about 90 bytes of heap, and a node's
+ * heap is limited: libs/config's node-heap-limit.ts); creates then read the table, as they did
+ * before the set existed.
+ */
+export const KNOWN_MISSION_IDS_LIMIT = 250_000;
+
 export class KnownMissionIds {
   private ids: Set<string> | undefined;
+  /** The table held more ids than the limit: the set is not kept until it is forgotten. */
+  private tooMany = false;
 
-  /** Reads the ids unless they are known. */
+  constructor(private readonly limit = KNOWN_MISSION_IDS_LIMIT) {}
+
+  /** Reads the ids unless they are known (or too many to keep). */
   async load(db: EntityManager): Promise<void> {
-    if (this.ids !== undefined) return;
-    const rows = await db.query<Array<{ mission_id: string }>>('SELECT mission_id FROM missions');
+    if (this.ids !== undefined || this.tooMany) return;
+    const rows = await db.query<Array<{ mission_id: string }>>(
+      `SELECT mission_id FROM missions LIMIT ${this.limit + 1}`,
+    );
+    if (rows.length > this.limit) {
+      this.tooMany = true;
+      return;
+    }
     this.ids = new Set(rows.map((row) => row.mission_id));
   }
 
@@ -28,7 +45,12 @@ export class KnownMissionIds {
   }
 
   added(id: string): void {
-    this.ids?.add(id);
+    if (this.ids === undefined) return;
+    this.ids.add(id);
+    if (this.ids.size > this.limit) {
+      this.ids = undefined;
+      this.tooMany = true;
+    }
   }
 
   deleted(id: string): void {
@@ -37,5 +59,6 @@ export class KnownMissionIds {
 
   forget(): void {
     this.ids = undefined;
+    this.tooMany = false;
   }
 }
