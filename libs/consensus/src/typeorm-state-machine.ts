@@ -221,11 +221,11 @@ export class TypeormStateMachine implements StateMachine {
   /** Replaces every replicated table with the image's rows, in one transaction, a batch at a time. */
   async restore(index: number, image: AsyncIterable<Uint8Array>): Promise<void> {
     const tables = this.tables();
-    // Whether the install commits or fails, the tables are no longer what the applier knew.
-    this.applier?.discardCaches?.();
     try {
       await this.installImage(index, image, tables);
     } finally {
+      // Whether the install committed or failed, the tables are no longer what the applier knew
+      // (nothing applies while an image is installed, so dropping it afterwards is enough).
       this.applier?.discardCaches?.();
     }
   }
