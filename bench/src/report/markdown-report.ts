@@ -62,6 +62,9 @@ const FIGURE_DIRECTIONS: Record<string, Better> = {
   oneMemberServingCpuPct: 'none',
   oneMemberOthersCpuPct: 'lower',
   growthOverOneMember: 'higher',
+  budgetOneMemberOpsPerS: 'higher',
+  budgetAllMembersOpsPerS: 'higher',
+  budgetGrowthOverOneMember: 'higher',
 };
 
 function format(value: number | undefined): string {

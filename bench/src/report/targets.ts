@@ -80,6 +80,14 @@ export function checkTargets(workloads: readonly WorkloadResult[]): TargetCheck[
     evidence: `all members / one follower: ${fixed(staleGrowth)}x (etcd ${fixed(stale.etcd?.figures.growthOverOneMember)}x); while one follower served, it used ${staleFigures?.oneMemberServingCpuPct ?? 'n/a'} % of a core and the other members ${staleFigures?.oneMemberOthersCpuPct ?? 'n/a'} % together`,
   });
 
+  const budgetGrowth = staleFigures?.budgetGrowthOverOneMember;
+  checks.push({
+    target:
+      'stale reads grow with the members serving them, each member given the same CPU (a tenth of a core)',
+    verdict: verdict(budgetGrowth === undefined ? undefined : budgetGrowth > 1),
+    evidence: `all members / one follower: ${fixed(budgetGrowth)}x (etcd ${fixed(stale.etcd?.figures.budgetGrowthOverOneMember)}x); ${staleFigures?.budgetAllMembersOpsPerS ?? 'n/a'} vs ${staleFigures?.budgetOneMemberOpsPerS ?? 'n/a'} reads/s`,
+  });
+
   const fail = lookup('failover');
   const oursMedian = fail.ours?.figures.failoverMedianMs;
   const etcdMedian = fail.etcd?.figures.failoverMedianMs;

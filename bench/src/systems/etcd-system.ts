@@ -170,6 +170,11 @@ export class EtcdSystem implements SystemUnderTest {
     return [];
   }
 
+  memberPids(member: number): readonly number[] {
+    const pid = this.cluster.members[member]?.pid;
+    return pid === undefined ? [] : [pid];
+  }
+
   monitoredProcesses(): MonitoredProcess[] {
     return this.cluster.members.map((server, member) => ({
       label: `etcd${member + 1}`,

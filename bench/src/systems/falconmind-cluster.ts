@@ -252,6 +252,11 @@ export class FalconMindCluster implements SystemUnderTest {
     return this.nodes.flatMap((node) => node.takeCrashes());
   }
 
+  memberPids(member: number): readonly number[] {
+    const pid = this.nodes[member]?.pid;
+    return [...(pid === undefined ? [] : [pid]), ...(this.backends.get(member) ?? [])];
+  }
+
   monitoredProcesses(): MonitoredProcess[] {
     return this.nodes.flatMap((node, member) => [
       { label: node.spec.nodeId, pids: () => (node.pid === undefined ? [] : [node.pid]) },

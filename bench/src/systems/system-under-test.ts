@@ -41,6 +41,11 @@ export interface SystemUnderTest {
   entriesUntilNextSnapshot(): Promise<number | undefined>;
   /** How many of these written keys some member does not hold (read from each member's own state). */
   countMissingKeys(keys: readonly string[]): Promise<number>;
+  /**
+   * One member's processes now: the member itself and, for FalconMind, the database backends that
+   * work only for it (read after `refreshMonitoring`).
+   */
+  memberPids(member: number): readonly number[];
   /** The processes to measure: each member, and for FalconMind the database backends of each. */
   monitoredProcesses(): MonitoredProcess[];
   /**

@@ -1,6 +1,61 @@
 import { logProgress } from '../progress-log';
-import { Workload } from './workload-context';
-import { isMemberProcess, measureLoad } from './measure-load';
+import { CpuBudget } from '../systems/cpu-budget';
+import { Workload, WorkloadContext } from './workload-context';
+import { JobShape, isMemberProcess, measureLoad } from './measure-load';
+
+/**
+ * The CPU each member is given in the equal-budget runs: a tenth of a core, so that three capped
+ * members and the load generator fit in two cores together with room to spare, and the generator
+ * (whose etcd client costs more per read than its HTTP client) is not the limit for either system.
+ */
+export const STALE_READ_MEMBER_CORES = 0.1;
+
+/** Throughput of one follower alone, then of all members, with every member capped alike. */
+async function measureUnderEqualBudgets(
+  context: WorkloadContext,
+  shape: Omit<JobShape, 'firstEndpoint'>,
+  follower: number,
+): Promise<{ figures: Record<string, number>; notes: string[] }> {
+  await context.system.refreshMonitoring();
+  const memberPids = Array.from({ length: context.system.memberCount }, (_, member) =>
+    context.system.memberPids(member),
+  );
+  const budget = CpuBudget.apply(
+    `bench-${context.system.name}`,
+    memberPids,
+    STALE_READ_MEMBER_CORES,
+  );
+  if (!(budget instanceof CpuBudget)) {
+    return { figures: {}, notes: [`equal-budget runs not made: ${budget.unavailable}`] };
+  }
+  try {
+    const one = await measureLoad(context, {
+      ...shape,
+      keyPrefix: `${shape.keyPrefix}-budget-one`,
+      firstEndpoint: follower,
+    });
+    const spread = await measureLoad(context, {
+      ...shape,
+      keyPrefix: `${shape.keyPrefix}-budget-spread`,
+      firstEndpoint: 'spread',
+    });
+    const oneOps = one.measurement.throughputOpsPerS;
+    const spreadOps = spread.measurement.throughputOpsPerS;
+    logProgress(
+      `  each member capped at ${STALE_READ_MEMBER_CORES} of a core: one follower ${oneOps} ops/s, all members ${spreadOps} ops/s`,
+    );
+    return {
+      figures: {
+        budgetOneMemberOpsPerS: oneOps,
+        budgetAllMembersOpsPerS: spreadOps,
+        budgetGrowthOverOneMember: oneOps > 0 ? Math.round((spreadOps / oneOps) * 100) / 100 : 0,
+      },
+      notes: [],
+    };
+  } finally {
+    budget.release();
+  }
+}
 
 /**
  * Reads served by the member asked, from its own state, without asking the leader: first by one
@@ -11,7 +66,7 @@ import { isMemberProcess, measureLoad } from './measure-load';
 export const staleReads: Workload = {
   title: 'Stale / local reads',
   description:
-    'Closed-loop clients (64) read existing keys: FalconMind consistency=stale, etcd serializable get; first all on one follower, then spread over all members. The table shows the spread run; oneMemberOpsPerS is the throughput of the one-follower run, oneMemberServingCpuPct and oneMemberOthersCpuPct the CPU (% of a core) of the follower serving it and of the other members together, and growthOverOneMember the spread run’s throughput divided by the one-follower run’s.',
+    'Closed-loop clients (64) read existing keys: FalconMind consistency=stale, etcd serializable get; first all on one follower, then spread over all members. The table shows the spread run; oneMemberOpsPerS is the throughput of the one-follower run, oneMemberServingCpuPct and oneMemberOthersCpuPct the CPU (% of a core) of the follower serving it and of the other members together, and growthOverOneMember the spread run’s throughput divided by the one-follower run’s. On one machine the members share its cores with each other and with the generator, so two more runs give each member the same CPU budget (a tenth of a core, by cgroup), as members on machines of their own would have: budgetOneMemberOpsPerS and budgetAllMembersOpsPerS, and budgetGrowthOverOneMember their quotient.',
   async run(context) {
     const follower = ((await context.system.leaderIndex()) + 1) % context.system.memberCount;
     const shape = {
@@ -43,8 +98,14 @@ export const staleReads: Workload = {
       keyPrefix: `${context.keyPrefix}-stale`,
       firstEndpoint: 'spread',
     });
+    const budgeted = await measureUnderEqualBudgets(
+      context,
+      { ...shape, keyPrefix: `${context.keyPrefix}-stale` },
+      follower,
+    );
     return {
       ...measurement,
+      notes: [...measurement.notes, ...budgeted.notes],
       figures: {
         ...measurement.figures,
         oneMemberOpsPerS,
@@ -54,6 +115,7 @@ export const staleReads: Workload = {
           oneMemberOpsPerS > 0
             ? Math.round((measurement.throughputOpsPerS / oneMemberOpsPerS) * 100) / 100
             : 0,
+        ...budgeted.figures,
       },
     };
   },
