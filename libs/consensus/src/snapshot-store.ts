@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -33,19 +33,37 @@ export interface SnapshotImageWriter {
 /** Size of the chunks `chunks()` yields. */
 const READ_CHUNK_BYTES = 256 * 1024;
 
+/**
+ * The SHA-256 of images made by {@link writeSnapshotImage}, by reference (the same object the
+ * snapshot's `data` carries): taken while the bytes pass on their way to the store, so that sending
+ * an image does not first read all of it back to hash it.
+ */
+const digestsWhileWritten = new WeakMap<Uint8Array, Buffer>();
+
+/** The SHA-256 of an image, where it was taken while the image was written; else undefined. */
+export function sha256WhileWritten(ref: Uint8Array): Buffer | undefined {
+  return digestsWhileWritten.get(ref);
+}
+
 /** Writes a whole image produced by `produce` into `store`; returns its reference. */
 export async function writeSnapshotImage(
   store: SnapshotStore,
   produce: (sink: (chunk: Uint8Array) => Promise<void>) => Promise<void>,
 ): Promise<Uint8Array> {
   const writer = await store.begin();
+  const hash = createHash('sha256');
   try {
-    await produce((chunk) => writer.append(chunk));
+    await produce((chunk) => {
+      hash.update(chunk);
+      return writer.append(chunk);
+    });
   } catch (error) {
     await writer.abort();
     throw error;
   }
-  return writer.finish();
+  const ref = await writer.finish();
+  digestsWhileWritten.set(ref, hash.digest());
+  return ref;
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Message, NodeId, Snapshot } from '@falconmind/raft';
-import type { SnapshotStore } from '../snapshot-store';
+import { type SnapshotStore, sha256WhileWritten } from '../snapshot-store';
 import type { PeerEndpoint } from '../transport';
 import { openingMetadata } from './auth';
 import { backoffDelay } from './backoff';
@@ -154,7 +154,7 @@ export class SnapshotSender {
     const image = message.snapshot.data;
     const cancelled = (): boolean => preparation.cancelled || this.closed;
     const totalBytes = await snapshotStore.size(image);
-    let imageSha256 = this.imageHashes.get(image);
+    let imageSha256 = this.imageHashes.get(image) ?? sha256WhileWritten(image);
     if (imageSha256 === undefined) {
       imageSha256 = await sha256OfImage(snapshotStore.chunks(image), cancelled);
       if (imageSha256 !== undefined) this.imageHashes.set(image, imageSha256);
