@@ -5,7 +5,7 @@
  * the gRPC transport.
  */
 import { SILENT_LOGGER } from '@falconmind/raft';
-import type { Message, NodeId, RaftLogger } from '@falconmind/raft';
+import type { Message, NodeId, RaftLogger, Unreachability } from '@falconmind/raft';
 import type { PeerEndpoint, PeerTransport } from './transport';
 
 /** What happened to a message handed to the hub. */
@@ -96,7 +96,7 @@ export class InMemoryTransport implements PeerTransport {
   /** Peers reported unreachable since the last message that got through to them. */
   private readonly reported = new Set<NodeId>();
   private readonly messageHandlers: Array<(message: Message) => void> = [];
-  private readonly unreachableHandlers: Array<(nodeId: NodeId) => void> = [];
+  private readonly unreachableHandlers: Array<(nodeId: NodeId, why: Unreachability) => void> = [];
   private readonly logger: RaftLogger;
 
   constructor(private readonly options: InMemoryTransportOptions) {
@@ -158,7 +158,7 @@ export class InMemoryTransport implements PeerTransport {
     this.messageHandlers.push(handler);
   }
 
-  onUnreachable(handler: (nodeId: NodeId) => void): void {
+  onUnreachable(handler: (nodeId: NodeId, why: Unreachability) => void): void {
     this.unreachableHandlers.push(handler);
   }
 
@@ -198,7 +198,8 @@ export class InMemoryTransport implements PeerTransport {
       if (this.state === 'closed') return;
       for (const handler of this.unreachableHandlers) {
         try {
-          handler(nodeId);
+          // Nothing is ever congested here: an undeliverable message has no listener or is cut off.
+          handler(nodeId, 'disconnected');
         } catch (err) {
           this.logger.warn('an unreachable handler threw', {
             peer: nodeId,

@@ -238,7 +238,7 @@ export class RaftDriver {
       logger: this.options.logger,
     });
     this.options.transport.onMessage((message) => this.onMessage(message));
-    this.options.transport.onUnreachable((id) => this.core.reportUnreachable(id));
+    this.options.transport.onUnreachable((id, why) => this.core.reportUnreachable(id, why));
     await this.options.transport.start();
     this.ticker.start();
     const { voters } = this.core.status().confState;

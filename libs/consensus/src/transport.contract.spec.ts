@@ -4,7 +4,7 @@
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '@falconmind/raft';
-import type { Message, NodeId } from '@falconmind/raft';
+import type { Message, NodeId, Unreachability } from '@falconmind/raft';
 import { GrpcPeerTransport } from './grpc';
 import { InMemoryHub, InMemoryTransport } from './in-memory-transport';
 import type { PeerEndpoint, PeerTransport } from './transport';
@@ -53,6 +53,8 @@ interface TestNode {
   readonly endpoint: PeerEndpoint;
   readonly received: Message[];
   readonly unreachable: NodeId[];
+  /** Why each report of `unreachable` was made, in the same order. */
+  readonly unreachableWhy: Unreachability[];
 }
 
 async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -104,9 +106,13 @@ for (const impl of IMPLEMENTATIONS) {
         endpoint: { nodeId, host: HOST, raftPort: bound },
         received: [],
         unreachable: [],
+        unreachableWhy: [],
       };
       transport.onMessage((m) => node.received.push(m));
-      transport.onUnreachable((id) => node.unreachable.push(id));
+      transport.onUnreachable((id, why) => {
+        node.unreachable.push(id);
+        node.unreachableWhy.push(why);
+      });
       started.push(node);
       return node;
     }
@@ -186,6 +192,9 @@ for (const impl of IMPLEMENTATIONS) {
         await b.transport.close();
         a.transport.send(message('a', 'b', 1));
         await waitFor('b reported unreachable', () => a.unreachable.includes('b'));
+        // Raft is told the connection failed, not that b is slow: a follower may then replace a
+        // leader whose process is gone without waiting out a whole election timeout.
+        assert.equal(a.unreachableWhy[a.unreachable.indexOf('b')], 'disconnected');
 
         const b2 = await startNode('b', b.endpoint.raftPort);
         b2.transport.setPeer(a.endpoint);

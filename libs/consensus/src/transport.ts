@@ -1,4 +1,4 @@
-import { Message, NodeId } from '@falconmind/raft';
+import { Message, NodeId, Unreachability } from '@falconmind/raft';
 
 /** Where a peer's Raft endpoint listens. */
 export interface PeerEndpoint {
@@ -20,6 +20,7 @@ export interface PeerTransport {
   removePeer(nodeId: NodeId): void;
   send(message: Message): void;
   onMessage(handler: (message: Message) => void): void;
-  onUnreachable(handler: (nodeId: NodeId) => void): void;
+  /** `why`: the link is backed up, or the connection failed (the peer may be gone). */
+  onUnreachable(handler: (nodeId: NodeId, why: Unreachability) => void): void;
   close(): Promise<void>;
 }

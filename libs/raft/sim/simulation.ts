@@ -76,6 +76,11 @@ interface ScheduledEvent {
  */
 export class Simulation {
   private readonly random: SeededRandom;
+  /**
+   * Decides when a sender hears that a peer is unreachable, as a host's transport tells it: a
+   * source of its own, so that these reports leave the fault schedule of every seed as it was.
+   */
+  private readonly reportRandom: SeededRandom;
   private readonly network: SimNetwork;
   private readonly checker: InvariantChecker;
   private readonly nodes = new Map<NodeId, SimNode>();
@@ -107,6 +112,7 @@ export class Simulation {
   constructor(private readonly options: SimulationOptions) {
     this.random = new SeededRandom(options.seed * 2654435761);
     this.network = new SimNetwork(new SeededRandom(options.seed * 40503 + 7));
+    this.reportRandom = new SeededRandom(options.seed * 69069 + 13);
     this.trace = options.trace ?? (() => undefined);
     this.checker = new InvariantChecker(
       () => this.now,
@@ -179,6 +185,7 @@ export class Simulation {
       node.tick();
       this.afterStep(node);
     }
+    this.maybeReportSpuriousDisconnect();
     for (let round = 0; round < MAX_ROUNDS_PER_TICK && this.checker.ok; round++) {
       let progressed = false;
       for (const node of this.nodes.values()) {
@@ -190,9 +197,15 @@ export class Simulation {
       const messages = this.network.takeDue(this.now);
       for (const message of messages) {
         this.springTripwire(message.from);
-        if (this.network.isCut(message.from, message.to)) continue;
+        if (this.network.isCut(message.from, message.to)) {
+          this.maybeReportDisconnect(message.from, message.to);
+          continue;
+        }
         const target = this.nodes.get(message.to);
-        if (!target?.raw) continue;
+        if (!target?.raw) {
+          this.maybeReportDisconnect(message.from, message.to);
+          continue;
+        }
         if (target.paused) {
           this.network.defer(message, this.now + 1);
           continue;
@@ -202,6 +215,37 @@ export class Simulation {
       }
       if (!progressed && messages.length === 0) break;
     }
+  }
+
+  /**
+   * A message could not be delivered (the link is cut or the target is down): now and then its
+   * sender hears that the connection failed, as a real transport would tell it.
+   */
+  private maybeReportDisconnect(from: NodeId, to: NodeId): void {
+    const sender = this.nodes.get(from);
+    if (!sender?.raw || this.reportRandom.nextFloat() >= 0.3) return;
+    sender.raw.reportUnreachable(to, 'disconnected');
+    this.afterStep(sender);
+  }
+
+  /**
+   * Connections also fail while both ends live (a reset, a proxy restart): now and then a node
+   * hears that its link to a peer, often its leader, failed though nothing was lost.
+   */
+  private maybeReportSpuriousDisconnect(): void {
+    if (this.reportRandom.nextFloat() >= 0.02) return;
+    const live = this.liveNodes();
+    if (live.length < 2) return;
+    const node = live[this.reportRandom.nextInt(live.length)];
+    const leader = node.raw?.status().leader;
+    const peers = live.filter((peer) => peer.id !== node.id);
+    const about =
+      leader && leader !== node.id && this.reportRandom.nextFloat() < 0.7
+        ? leader
+        : peers[this.reportRandom.nextInt(peers.length)].id;
+    this.trace(`${this.now} ${node.id} told its link to ${about} failed`);
+    node.raw?.reportUnreachable(about, 'disconnected');
+    this.afterStep(node);
   }
 
   private afterStep(node: SimNode): void {

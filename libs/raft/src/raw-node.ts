@@ -11,6 +11,7 @@ import {
   RaftRole,
   Ready,
   SoftState,
+  Unreachability,
 } from './types';
 
 /** A member as the leader sees it. */
@@ -111,8 +112,9 @@ export class RawNode {
     this.raft.transferLeadership(target);
   }
 
-  reportUnreachable(id: NodeId): void {
-    this.raft.reportUnreachable(id);
+  /** The host could not deliver to `id`, and why (see {@link Unreachability}). */
+  reportUnreachable(id: NodeId, why: Unreachability = 'congested'): void {
+    this.raft.reportUnreachable(id, why);
   }
 
   reportSnapshot(id: NodeId, succeeded: boolean): void {

@@ -102,6 +102,12 @@ export interface Message {
   readonly leaseRead?: boolean;
 }
 
+/**
+ * Why the host could not deliver to a peer: its link is backed up (`congested`), or the connection
+ * itself failed or was closed (`disconnected`: the peer's process is gone, or the network between).
+ */
+export type Unreachability = 'congested' | 'disconnected';
+
 export type RaftRole = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
 
 /** Volatile state, reported when it changes; never persisted. */

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { NodeId, RaftLogger, RandomSource } from '@falconmind/raft';
+import type { NodeId, RaftLogger, RandomSource, Unreachability } from '@falconmind/raft';
 import type { PeerEndpoint } from '../transport';
 import { openingMetadata } from './auth';
 import { BackoffPolicy, backoffDelay } from './backoff';
@@ -27,7 +27,7 @@ export interface PeerLinkOptions {
   readonly maxBufferedBytes: number;
   readonly logger: RaftLogger;
   /** Told at most once per failed attempt (and once per congestion episode). */
-  readonly reportUnreachable: (nodeId: NodeId) => void;
+  readonly reportUnreachable: (nodeId: NodeId, why: Unreachability) => void;
   /** The call this link opens; the Raft Stream unless told otherwise (telemetry has its own). */
   readonly methodPath?: string;
 }
@@ -51,8 +51,11 @@ export class PeerLink {
   private timer: NodeJS.Timeout | undefined;
   /** Failed attempts since the last stream the peer accepted. */
   private attempt = 0;
-  /** Whether the current attempt, or congestion episode, was already reported. */
-  private reported = false;
+  /**
+   * What the current attempt or congestion episode was reported as, if it was: a failed connection
+   * is reported even after congestion was, since it tells Raft more (the peer may be gone).
+   */
+  private reported: Unreachability | undefined;
   private lastFailure: string | undefined;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -112,7 +115,7 @@ export class PeerLink {
         inflightMessages: this.inflightMessages,
         inflightBytes: this.inflightBytes,
       });
-      this.reportOnce();
+      this.reportOnce('congested');
       return;
     }
     this.write(frame);
@@ -157,7 +160,7 @@ export class PeerLink {
   private connect(): void {
     const { options, endpoint } = this;
     this.state = 'connecting';
-    this.reported = false;
+    this.reported = undefined;
     this.inflightMessages = 0;
     this.inflightBytes = 0;
     let client: grpc.Client;
@@ -219,7 +222,7 @@ export class PeerLink {
     this.clearTimer();
     this.state = 'open';
     this.attempt = 0;
-    this.reported = false;
+    this.reported = undefined;
     this.lastFailure = undefined;
     this.options.logger.info('opened a stream to a peer', {
       peer: this.endpoint.nodeId,
@@ -239,7 +242,7 @@ export class PeerLink {
       this.inflightMessages -= 1;
       this.inflightBytes -= frame.length;
       // Caught up: a later congestion episode is reported afresh.
-      if (this.inflightMessages === 0 && this.state === 'open') this.reported = false;
+      if (this.inflightMessages === 0 && this.state === 'open') this.reported = undefined;
     });
   }
 
@@ -277,7 +280,7 @@ export class PeerLink {
     this.lastFailure = reason;
     this.attempt += 1;
     this.state = 'waiting';
-    this.reportOnce();
+    this.reportOnce('disconnected');
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.state === 'waiting') this.connect();
@@ -285,10 +288,10 @@ export class PeerLink {
     this.timer.unref();
   }
 
-  private reportOnce(): void {
-    if (this.reported) return;
-    this.reported = true;
-    this.options.reportUnreachable(this.endpoint.nodeId);
+  private reportOnce(why: Unreachability): void {
+    if (this.reported === why || this.reported === 'disconnected') return;
+    this.reported = why;
+    this.options.reportUnreachable(this.endpoint.nodeId, why);
   }
 
   private enqueue(frame: Buffer): void {

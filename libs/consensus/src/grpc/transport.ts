@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { SILENT_LOGGER } from '@falconmind/raft';
-import type { Message, NodeId, RaftLogger, RandomSource } from '@falconmind/raft';
+import type { Message, NodeId, RaftLogger, RandomSource, Unreachability } from '@falconmind/raft';
 import type { PeerEndpoint, PeerTransport } from '../transport';
 import { StreamAdmission } from './auth';
 import { BackoffPolicy, DEFAULT_BACKOFF, MATH_RANDOM, checkBackoffPolicy } from './backoff';
@@ -116,7 +116,7 @@ export class GrpcPeerTransport implements PeerTransport {
   /** Unknown peers already reported unreachable; forgotten when the peer is set or removed. */
   private readonly reportedUnknown = new Set<NodeId>();
   private readonly messageHandlers: Array<(message: Message) => void> = [];
-  private readonly unreachableHandlers: Array<(nodeId: NodeId) => void> = [];
+  private readonly unreachableHandlers: Array<(nodeId: NodeId, why: Unreachability) => void> = [];
   private readonly logger: TransportLogger;
   private readonly maxMessageBytes: number;
   private readonly closeGraceMs: number;
@@ -191,7 +191,7 @@ export class GrpcPeerTransport implements PeerTransport {
         'maxBufferedBytes',
       ),
       logger: this.logger,
-      reportUnreachable: (nodeId) => this.reportUnreachable(nodeId),
+      reportUnreachable: (nodeId, why) => this.reportUnreachable(nodeId, why),
     };
     this.snapshotStore = options.snapshotStore ?? new MemorySnapshotStore();
     this.snapshots = new SnapshotSender({
@@ -333,7 +333,7 @@ export class GrpcPeerTransport implements PeerTransport {
             to: message.to,
             type: message.type,
           });
-          this.reportUnreachable(message.to);
+          this.reportUnreachable(message.to, 'disconnected');
         }
         return;
       }
@@ -374,7 +374,7 @@ export class GrpcPeerTransport implements PeerTransport {
     this.messageHandlers.push(handler);
   }
 
-  onUnreachable(handler: (nodeId: NodeId) => void): void {
+  onUnreachable(handler: (nodeId: NodeId, why: Unreachability) => void): void {
     this.unreachableHandlers.push(handler);
   }
 
@@ -427,12 +427,12 @@ export class GrpcPeerTransport implements PeerTransport {
   }
 
   /** Tells the handlers later, never from inside send(): they may well step the Raft node. */
-  private reportUnreachable(nodeId: NodeId): void {
+  private reportUnreachable(nodeId: NodeId, why: Unreachability): void {
     queueMicrotask(() => {
       if (this.state === 'closed') return;
       for (const handler of this.unreachableHandlers) {
         try {
-          handler(nodeId);
+          handler(nodeId, why);
         } catch (err) {
           this.logger.warn('an unreachable handler threw', {
             peer: nodeId,
