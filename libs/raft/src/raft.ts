@@ -87,6 +87,8 @@ export class Raft {
   private ticksSinceLeaderContact = Number.POSITIVE_INFINITY;
   /** Set once this leader sent TimeoutNow: the target may win an election that ignores leases. */
   private leaseRevoked = false;
+  /** A follower was told its connection to the leader failed; cleared when the leader is heard. */
+  private leaderLossReported = false;
   private stepFn: (m: Message) => void = (m) => this.stepFollower(m);
   private tickFn: () => void = () => this.tickElection();
 
@@ -227,28 +229,44 @@ export class Raft {
 
   /**
    * The host could not deliver to `id`. A leader stops streaming to it optimistically. A follower
-   * whose connection to its leader failed no longer counts on that leader: its lease ends (it grants
-   * other candidates' votes) and its election timer is moved on by the fixed part of the timeout,
-   * so it campaigns within the random part alone. A leader whose process died is thus replaced
-   * in a fraction of an election timeout instead of after a whole one. A connection that failed
-   * while the leader lives costs nothing: its heartbeats, still arriving, reset the timer, and a
-   * pre-vote finds the other followers still in their lease.
+   * whose connection to its leader failed (the leader's process may be gone) campaigns as soon as
+   * its lease allows instead of after a random extra wait: `electionTicks + 1 + 2·rank` ticks after
+   * it last heard from the leader, where `rank` is its place among the other voters in id order, so
+   * that two followers told together never campaign on the same tick and split the vote. Its lease
+   * is kept whole, so a leader that still lives keeps the guarantee its lease reads rest on (no
+   * voter of its lease votes for another candidate before the lease ends), and its next heartbeat
+   * puts the timer back where it was.
    */
   reportUnreachable(id: NodeId, why: Unreachability): void {
     if (this.role === 'follower' && why === 'disconnected' && id === this.lead) {
-      const { electionTicks } = this.config;
-      if (this.electionElapsed >= electionTicks) return;
-      this.electionElapsed = electionTicks;
-      this.ticksSinceLeaderContact = Math.max(this.ticksSinceLeaderContact, electionTicks);
-      this.logInfo('lost the connection to the leader; may campaign early', {
-        leader: id,
-        inTicks: this.randomizedElectionTimeout - electionTicks,
-      });
+      this.scheduleCampaignAfterLeaderLoss();
       return;
     }
     const progress = this.tracker.progress.get(id);
     if (this.role !== 'leader' || !progress) return;
     if (progress.state === 'replicate') progress.becomeProbe();
+  }
+
+  private scheduleCampaignAfterLeaderLoss(): void {
+    if (this.leaderLossReported || !this.tracker.isVoter(this.id)) return;
+    const others = [...this.tracker.voters].filter((voter) => voter !== this.lead).sort();
+    const rank = Math.max(0, others.indexOf(this.id));
+    const due = this.config.electionTicks + 1 + 2 * rank;
+    this.leaderLossReported = true;
+    // Set even where the random draw was sooner: ranks differ, draws may not.
+    this.randomizedElectionTimeout = due;
+    this.logInfo('lost the connection to the leader; campaigns once its lease ends', {
+      leader: this.lead,
+      inTicks: Math.max(0, due - this.electionElapsed),
+    });
+  }
+
+  /** The leader was heard from again after its loss was reported: the timer is random again. */
+  private leaderHeardAgain(): void {
+    if (!this.leaderLossReported) return;
+    this.leaderLossReported = false;
+    this.randomizedElectionTimeout =
+      this.config.electionTicks + this.config.random.nextInt(this.config.electionTicks);
   }
 
   /** The host finished (or failed) sending a snapshot to `id`. */
@@ -375,6 +393,7 @@ export class Raft {
       this.config.electionTicks + this.config.random.nextInt(this.config.electionTicks);
     this.leadTransferee = NO_NODE;
     this.leaseRevoked = false;
+    this.leaderLossReported = false;
     this.tracker.resetVotes();
     this.tracker.resetProgress(this.log.lastIndex() + 1);
     this.tracker.resetRecentActive(this.id);
@@ -565,16 +584,19 @@ export class Raft {
         return;
       case 'append':
         this.electionElapsed = 0;
+        this.leaderHeardAgain();
         this.lead = m.from;
         this.handleAppendEntries(m);
         return;
       case 'heartbeat':
         this.electionElapsed = 0;
+        this.leaderHeardAgain();
         this.lead = m.from;
         this.handleHeartbeat(m);
         return;
       case 'snapshot':
         this.electionElapsed = 0;
+        this.leaderHeardAgain();
         this.lead = m.from;
         this.handleSnapshot(m);
         return;
