@@ -104,8 +104,10 @@ export class InvariantChecker implements NodeObserver {
   }
 
   onPersisted(node: SimNode, ready: Ready): void {
+    // What the entries follow on the disk they were just written to. Not the live log: with a slow
+    // disk, a newer leader may have replaced the suffix in memory while this Ready was in flight.
     let previousTerm =
-      ready.entries.length > 0 ? node.raw?.termAt(ready.entries[0].index - 1) : undefined;
+      ready.entries.length > 0 ? durableTermAt(node, ready.entries[0].index - 1) : undefined;
     for (const entry of ready.entries) {
       const key = `${entry.index}:${entry.term}`;
       const value = new TextDecoder().decode(entry.data) + `#${entry.type}`;
@@ -222,5 +224,14 @@ export class InvariantChecker implements NodeObserver {
   private violate(message: string): void {
     this.traceLine(`${this.now()} VIOLATION ${message}`);
     if (this.violations.length < MAX_REPORTED) this.violations.push(`t=${this.now()} ${message}`);
+  }
+}
+
+/** The term of `index` in the node's storage, or undefined where it is compacted away or absent. */
+function durableTermAt(node: SimNode, index: number): number | undefined {
+  try {
+    return node.storage.term(index);
+  } catch {
+    return undefined;
   }
 }

@@ -185,6 +185,7 @@ export class Simulation {
       node.tick();
       this.afterStep(node);
     }
+    this.reportLostLeaders();
     this.maybeReportSpuriousDisconnect();
     for (let round = 0; round < MAX_ROUNDS_PER_TICK && this.checker.ok; round++) {
       let progressed = false;
@@ -229,6 +230,26 @@ export class Simulation {
   }
 
   /**
+   * A transport notices that a connection failed whether or not anything is sent on it: each tick,
+   * a node whose leader is down or cut off from it hears so now and then.
+   */
+  private reportLostLeaders(): void {
+    for (const node of this.liveNodes()) {
+      const leader = node.raw?.basicStatus().leader;
+      if (!leader || leader === node.id) continue;
+      const lost =
+        !this.nodes.get(leader)?.raw ||
+        this.network.isCut(node.id, leader) ||
+        this.network.isCut(leader, node.id);
+      if (lost && this.reportRandom.nextFloat() < 0.3) {
+        this.trace(`${this.now} ${node.id} told its link to ${leader} failed`);
+        node.raw?.reportUnreachable(leader, 'disconnected');
+        this.afterStep(node);
+      }
+    }
+  }
+
+  /**
    * Connections also fail while both ends live (a reset, a proxy restart): now and then a node
    * hears that its link to a peer, often its leader, failed though nothing was lost.
    */
@@ -237,7 +258,7 @@ export class Simulation {
     const live = this.liveNodes();
     if (live.length < 2) return;
     const node = live[this.reportRandom.nextInt(live.length)];
-    const leader = node.raw?.status().leader;
+    const leader = node.raw?.basicStatus().leader;
     const peers = live.filter((peer) => peer.id !== node.id);
     const about =
       leader && leader !== node.id && this.reportRandom.nextFloat() < 0.7
