@@ -231,8 +231,9 @@ export class Raft {
    * The host could not deliver to `id`. A leader stops streaming to it optimistically. A follower
    * whose connection to its leader failed (the leader's process may be gone) campaigns as soon as
    * its lease allows instead of after a random extra wait: `electionTicks + 1 + 2·rank` ticks after
-   * it last heard from the leader, where `rank` is its place among the other voters in id order, so
-   * that two followers told together never campaign on the same tick and split the vote. Its lease
+   * it last heard from the leader (at most `2·electionTicks − 1`, the longest draw), where `rank` is
+   * its place among the other voters in id order, so that two followers told together do not
+   * campaign on the same tick and split the vote. Its lease
    * is kept whole, so a leader that still lives keeps the guarantee its lease reads rest on (no
    * voter of its lease votes for another candidate before the lease ends), and its next heartbeat
    * puts the timer back where it was.
@@ -251,7 +252,10 @@ export class Raft {
     if (this.leaderLossReported || !this.tracker.isVoter(this.id)) return;
     const others = [...this.tracker.voters].filter((voter) => voter !== this.lead).sort();
     const rank = Math.max(0, others.indexOf(this.id));
-    const due = this.config.electionTicks + 1 + 2 * rank;
+    // Within the range the timeout is drawn from, so that a report can never make an election come
+    // sooner (or later) than an unlucky (or lucky) draw could have.
+    const { electionTicks } = this.config;
+    const due = Math.min(electionTicks + 1 + 2 * rank, 2 * electionTicks - 1);
     this.leaderLossReported = true;
     // Set even where the random draw was sooner: ranks differ, draws may not.
     this.randomizedElectionTimeout = due;
