@@ -1,3 +1,4 @@
+import { onCleanup } from '../cleanup-registry';
 import { logProgress } from '../progress-log';
 import { CpuBudget } from '../systems/cpu-budget';
 import { Workload, WorkloadContext } from './workload-context';
@@ -28,6 +29,8 @@ async function measureUnderEqualBudgets(
   if (!(budget instanceof CpuBudget)) {
     return { figures: {}, notes: [`equal-budget runs not made: ${budget.unavailable}`] };
   }
+  // Ctrl-C in the middle of a run must not leave the groups behind.
+  const unregister = onCleanup('cpu budgets', () => Promise.resolve(budget.release()));
   try {
     // Half as long as the unconstrained runs: a throughput is all they give, and the full run has
     // to stay within its ten minutes.
@@ -56,6 +59,7 @@ async function measureUnderEqualBudgets(
       notes: [],
     };
   } finally {
+    unregister();
     budget.release();
   }
 }
