@@ -7,6 +7,7 @@ import { encodeEnvelope, newRequestId } from './proposal-envelope';
 import { TestDatabase } from './testing/test-database';
 import { CommandApplier, TypeormStateMachine } from './typeorm-state-machine';
 import { captureSnapshot } from './testing/captured-snapshot';
+import { COPY_CHUNK_BYTES } from './copy-image';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -114,14 +115,19 @@ describe('TypeormStateMachine', () => {
     try {
       const machine = new TypeormStateMachine(big.dataSource, notesApplier);
       const entries = Array.from({ length: 1234 }, (_, i) =>
-        note(i + 1, `key-${i}`, `déjà vu ✈ ${i} ${'x'.repeat(i % 50)}`),
+        note(i + 1, `key-${i}`, `déjà vu ✈ ${i} ${'x'.repeat(i % 100)}`),
       );
       await machine.apply(entries);
       const image = await captureSnapshot(machine);
       assert.equal(image.index, 1234);
-      // A header, then one chunk per batch of 500 rows: never the whole table at once.
-      assert.equal(image.chunks.length, 1 + 3);
+      // Never the whole table at once: the rows come in chunks of about COPY_CHUNK_BYTES.
       const bytes = Buffer.concat(image.chunks);
+      assert.ok(bytes.length > 1.2 * COPY_CHUNK_BYTES, `a ${bytes.length}-byte image`);
+      const rowChunks = image.chunks.filter((chunk) => chunk.length > 1024);
+      assert.ok(
+        rowChunks.length >= 2 && rowChunks.every((chunk) => chunk.length < 2 * COPY_CHUNK_BYTES),
+        `chunks of ${image.chunks.map((chunk) => chunk.length).join(', ')} bytes`,
+      );
       /** The image again in 7-byte pieces, splitting lines and multi-byte characters. */
       async function* sevenBytesAtATime(): AsyncIterable<Uint8Array> {
         for (let offset = 0; offset < bytes.length; offset += 7) {
@@ -139,6 +145,71 @@ describe('TypeormStateMachine', () => {
     } finally {
       await big.drop();
       await copy.drop();
+    }
+  });
+
+  it('copies values COPY must escape, NULLs, jsonb, arrays and times exactly', async () => {
+    const [from, to] = [await openDatabase(), await openDatabase()];
+    const tableSql = `CREATE TABLE things (id text PRIMARY KEY, n bigint, j jsonb, t timestamptz,
+      maybe text, tags text[], gone text, twice int GENERATED ALWAYS AS (length(id) * 2) STORED)`;
+    try {
+      for (const db of [from, to]) {
+        await db.dataSource.query(tableSql);
+        // A dropped column leaves a hole in the table's attributes: the copy must skip it.
+        await db.dataSource.query('ALTER TABLE things DROP COLUMN gone');
+      }
+      const thingsApplier: CommandApplier = { ...notesApplier, tables: ['things'] };
+      const awkward = ['', '\\.', 'tab\there', 'line\nfeed\r\n', 'back\\slash \\N', 'ünï ✈ 𝄞'];
+      for (const [i, text] of awkward.entries()) {
+        await from.dataSource.query(
+          `INSERT INTO things (id, n, j, t, maybe, tags) VALUES ($1, $2, $3::jsonb, $4, $5, $6)`,
+          [
+            `id-${i}-${text}`,
+            i === 0 ? null : 2 ** 53 + i,
+            JSON.stringify({ text, nested: [text, null, i] }),
+            new Date(Date.UTC(2026, 10, 28, 3, i, 7, 123)),
+            i % 2 === 0 ? null : text,
+            [text, 'b,c', '{x}'],
+          ],
+        );
+      }
+      const machine = new TypeormStateMachine(from.dataSource, thingsApplier);
+      await machine.apply([member(1, 'add-voter', 'a')]);
+      const image = await captureSnapshot(machine);
+      await new TypeormStateMachine(to.dataSource, thingsApplier).restore(
+        image.index,
+        image.replay(),
+      );
+      const dump = (db: TestDatabase) =>
+        db.dataSource.query('SELECT row_to_json(x)::text AS row FROM things x ORDER BY id');
+      const copied = (await dump(to)) as Array<{ row: string }>;
+      assert.equal(copied.length, awkward.length);
+      assert.deepEqual(copied, await dump(from));
+    } finally {
+      await from.drop();
+      await to.drop();
+    }
+  });
+
+  it('still installs an image in the JSON rows format of the previous release (format 2)', async () => {
+    const db = await openDatabase();
+    try {
+      const lines = [
+        { format: 2, index: 77, tables: ['cluster_members', 'notes'] },
+        { table: 'notes', rows: [{ key: 'old', value: 'format "two"' }] },
+      ];
+      const text = lines.map((line) => JSON.stringify(line)).join('\n') + '\n';
+      async function* once(): AsyncIterable<Uint8Array> {
+        yield await Promise.resolve(encoder.encode(text));
+      }
+      const machine = new TypeormStateMachine(db.dataSource, notesApplier);
+      await machine.restore(77, once());
+      assert.equal(await machine.appliedIndex(), 77);
+      assert.deepEqual(await db.dataSource.query('SELECT key, value FROM notes'), [
+        { key: 'old', value: 'format "two"' },
+      ]);
+    } finally {
+      await db.drop();
     }
   });
 

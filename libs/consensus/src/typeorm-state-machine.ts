@@ -1,7 +1,9 @@
 import { decodeConfChange, Entry } from '@falconmind/raft';
-import { DataSource, EntityManager } from 'typeorm';
+import type { PoolClient } from 'pg';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { ApplyTransaction, CommitTail } from './apply-transaction';
 import { ClusterMember, decodeMemberAddress } from './cluster-members';
+import { END_OF_ROWS, TableLine, copyTableIn, copyTableOut, quoteIdentifier } from './copy-image';
 import { decodeEnvelope, ProposalEnvelope } from './proposal-envelope';
 import { ApplyOutcome, StateMachine } from './state-machine';
 
@@ -43,35 +45,58 @@ export interface CommittedCommand {
 /** The tables of the node's own replicated state. */
 const NODE_TABLES = ['cluster_members'] as const;
 
-/** The first line of an image; each further line is `{"table", "rows": [...]}`. */
+/**
+ * The first line of an image. Format 3 (written now): per table, a `{"table", "columns"}` line, the
+ * rows in COPY text format, and `\.` (copy-image.ts). Format 2 (still read, from nodes of an older
+ * release): per batch of rows, a `{"table", "rows": [...]}` line of JSON.
+ */
 interface SnapshotHeader {
-  readonly format: typeof SNAPSHOT_FORMAT;
+  readonly format: number;
   readonly index: number;
   readonly tables: readonly string[];
 }
 
-const SNAPSHOT_FORMAT = 2;
-/** Rows per line of an image (and per INSERT when restoring). */
-const SNAPSHOT_BATCH_ROWS = 500;
+const SNAPSHOT_FORMAT = 3;
+const JSON_ROWS_FORMAT = 2;
 
 const encoder = new TextEncoder();
 
-/** The lines of a UTF-8 byte stream, without their line feeds; blank lines skipped. */
-async function* jsonLines(image: AsyncIterable<Uint8Array>): AsyncIterable<string> {
+/** Every line of a UTF-8 byte stream, without its line feed (a COPY row may be blank). */
+async function* imageLines(image: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let pending = '';
   for await (const chunk of image) {
     pending += decoder.decode(chunk, { stream: true });
+    let start = 0;
     let newline = pending.indexOf('\n');
     while (newline >= 0) {
-      const line = pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
-      if (line.trim() !== '') yield line;
-      newline = pending.indexOf('\n');
+      yield pending.slice(start, newline);
+      start = newline + 1;
+      newline = pending.indexOf('\n', start);
     }
+    pending = pending.slice(start);
   }
   pending += decoder.decode();
-  if (pending.trim() !== '') yield pending;
+  if (pending !== '') yield pending;
+}
+
+/** The next line that is not blank, or undefined at the end of the image. */
+async function nextNonBlank(lines: AsyncIterator<string>): Promise<string | undefined> {
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) return undefined;
+    if (next.value.trim() !== '') return next.value;
+  }
+}
+
+/** The lines of one table's COPY rows, up to its end line (an image cut short is refused). */
+async function* rowsOfSection(lines: AsyncIterator<string>, table: string): AsyncIterable<string> {
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) throw new Error(`snapshot image ends inside the rows of ${table}`);
+    if (next.value === END_OF_ROWS) return;
+    yield next.value;
+  }
 }
 
 /**
@@ -179,12 +204,12 @@ export class TypeormStateMachine implements StateMachine {
 
   /**
    * Streams a consistent copy of every replicated table at the applied index: one repeatable-read
-   * transaction, each table read through a cursor a batch at a time, written as JSON lines (a
-   * header, then one line per batch of rows). Memory stays bounded by one batch.
+   * transaction, each table copied out with `COPY … TO STDOUT` (copy-image.ts) after a JSON header
+   * line. Memory stays bounded by one chunk.
    */
   async snapshot(sink: (chunk: Uint8Array) => Promise<void>): Promise<number> {
     const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const client = await pgClientOf(runner);
     try {
       await runner.startTransaction('REPEATABLE READ');
       const applied = (await runner.query(
@@ -194,20 +219,7 @@ export class TypeormStateMachine implements StateMachine {
       const tables = this.tables();
       const header: SnapshotHeader = { format: SNAPSHOT_FORMAT, index, tables };
       await sink(encoder.encode(`${JSON.stringify(header)}\n`));
-      for (const table of tables) {
-        await runner.query(
-          `DECLARE snapshot_rows NO SCROLL CURSOR FOR SELECT row_to_json(t)::text AS row FROM ${quoteIdentifier(table)} t`,
-        );
-        for (;;) {
-          const rows = (await runner.query(
-            `FETCH ${SNAPSHOT_BATCH_ROWS} FROM snapshot_rows`,
-          )) as Array<{ row: string }>;
-          if (rows.length === 0) break;
-          const line = `{"table":${JSON.stringify(table)},"rows":[${rows.map((r) => r.row).join(',')}]}\n`;
-          await sink(encoder.encode(line));
-        }
-        await runner.query('CLOSE snapshot_rows');
-      }
+      for (const table of tables) await copyTableOut(client, table, sink);
       await runner.commitTransaction();
       return index;
     } catch (error) {
@@ -235,31 +247,63 @@ export class TypeormStateMachine implements StateMachine {
     image: AsyncIterable<Uint8Array>,
     tables: readonly string[],
   ): Promise<void> {
+    const lines = imageLines(image);
+    try {
+      await this.installLines(index, lines, tables);
+    } finally {
+      // Lets the image's source close (a file handle) when the install stopped part way.
+      await lines.return(undefined);
+    }
+  }
+
+  private async installLines(
+    index: number,
+    lines: AsyncGenerator<string>,
+    tables: readonly string[],
+  ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      let header: SnapshotHeader | undefined;
-      for await (const line of jsonLines(image)) {
-        if (header === undefined) {
-          header = JSON.parse(line) as SnapshotHeader;
-          if (header.format !== SNAPSHOT_FORMAT || header.index !== index) {
-            throw new Error(
-              `snapshot image (format ${header.format}, index ${header.index}) does not match index ${index}`,
-            );
-          }
-          for (const table of [...tables].reverse())
-            await manager.query(`DELETE FROM ${quoteIdentifier(table)}`);
-          continue;
-        }
-        const batch = rowsLine(line);
-        if (!tables.includes(batch.table)) {
-          throw new Error(`snapshot image holds rows of an unknown table ${batch.table}`);
-        }
-        const name = quoteIdentifier(batch.table);
-        await manager.query(
-          `INSERT INTO ${name} SELECT * FROM json_populate_recordset(NULL::${name}, $1::json)`,
-          [batch.rowsJson],
+      const first = await nextNonBlank(lines);
+      if (first === undefined) throw new Error('snapshot image is empty');
+      const header = JSON.parse(first) as SnapshotHeader;
+      const known = header.format === SNAPSHOT_FORMAT || header.format === JSON_ROWS_FORMAT;
+      if (!known || header.index !== index) {
+        throw new Error(
+          `snapshot image (format ${header.format}, index ${header.index}) does not match index ${index}`,
         );
       }
-      if (header === undefined) throw new Error('snapshot image is empty');
+      for (const table of [...tables].reverse())
+        await manager.query(`DELETE FROM ${quoteIdentifier(table)}`);
+      const refuseUnknown = (table: string) => {
+        if (!tables.includes(table))
+          throw new Error(`snapshot image holds rows of an unknown table ${table}`);
+      };
+      if (header.format === JSON_ROWS_FORMAT) {
+        for (
+          let line = await nextNonBlank(lines);
+          line !== undefined;
+          line = await nextNonBlank(lines)
+        ) {
+          const batch = rowsLine(line);
+          refuseUnknown(batch.table);
+          const name = quoteIdentifier(batch.table);
+          await manager.query(
+            `INSERT INTO ${name} SELECT * FROM json_populate_recordset(NULL::${name}, $1::json)`,
+            [batch.rowsJson],
+          );
+        }
+      } else {
+        if (!manager.queryRunner) throw new Error('a transaction without a query runner');
+        const client = await pgClientOf(manager.queryRunner);
+        for (
+          let line = await nextNonBlank(lines);
+          line !== undefined;
+          line = await nextNonBlank(lines)
+        ) {
+          const section = JSON.parse(line) as TableLine;
+          refuseUnknown(section.table);
+          await copyTableIn(client, section, rowsOfSection(lines, section.table));
+        }
+      }
       await setAppliedIndex(manager, index);
     });
   }
@@ -359,7 +403,12 @@ async function setAppliedIndex(manager: EntityManager, index: number): Promise<v
   await manager.query(upsertAppliedIndexSql('$1'), [index]);
 }
 
-/** A line of rows as `snapshot` writes it: the table's name first, then the rows' JSON array. */
+/** The pg connection under a query runner (COPY goes around TypeORM, on the same connection). */
+async function pgClientOf(runner: QueryRunner): Promise<PoolClient> {
+  return (await runner.connect()) as PoolClient;
+}
+
+/** A line of rows as format 2 wrote it: the table's name first, then the rows' JSON array. */
 const ROWS_LINE = /^\{"table":"([a-z_][a-z0-9_]*)","rows":(\[[\s\S]*\])\}$/;
 
 /**
@@ -373,9 +422,4 @@ function rowsLine(line: string): { table: string; rowsJson: string } {
   if (match) return { table: match[1], rowsJson: match[2] };
   const batch = JSON.parse(line) as { table: string; rows: unknown[] };
   return { table: batch.table, rowsJson: JSON.stringify(batch.rows) };
-}
-
-function quoteIdentifier(name: string): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain table name: ${name}`);
-  return `"${name}"`;
 }
