@@ -230,7 +230,7 @@ export class TypeormStateMachine implements StateMachine {
     }
   }
 
-  /** Replaces every replicated table with the image's rows, in one transaction, a batch at a time. */
+  /** Replaces every replicated table with the image's rows, in one transaction, streamed. */
   async restore(index: number, image: AsyncIterable<Uint8Array>): Promise<void> {
     const tables = this.tables();
     try {
@@ -277,33 +277,8 @@ export class TypeormStateMachine implements StateMachine {
         if (!tables.includes(table))
           throw new Error(`snapshot image holds rows of an unknown table ${table}`);
       };
-      if (header.format === JSON_ROWS_FORMAT) {
-        for (
-          let line = await nextNonBlank(lines);
-          line !== undefined;
-          line = await nextNonBlank(lines)
-        ) {
-          const batch = rowsLine(line);
-          refuseUnknown(batch.table);
-          const name = quoteIdentifier(batch.table);
-          await manager.query(
-            `INSERT INTO ${name} SELECT * FROM json_populate_recordset(NULL::${name}, $1::json)`,
-            [batch.rowsJson],
-          );
-        }
-      } else {
-        if (!manager.queryRunner) throw new Error('a transaction without a query runner');
-        const client = await pgClientOf(manager.queryRunner);
-        for (
-          let line = await nextNonBlank(lines);
-          line !== undefined;
-          line = await nextNonBlank(lines)
-        ) {
-          const section = JSON.parse(line) as TableLine;
-          refuseUnknown(section.table);
-          await copyTableIn(client, section, rowsOfSection(lines, section.table));
-        }
-      }
+      if (header.format === JSON_ROWS_FORMAT) await insertJsonRows(manager, lines, refuseUnknown);
+      else await copyRowsIn(manager, lines, refuseUnknown);
       await setAppliedIndex(manager, index);
     });
   }
@@ -401,6 +376,38 @@ function upsertAppliedIndexSql(index: string): string {
 
 async function setAppliedIndex(manager: EntityManager, index: number): Promise<void> {
   await manager.query(upsertAppliedIndexSql('$1'), [index]);
+}
+
+/** The rest of a format 3 image: per table, its line, then its rows by `COPY … FROM STDIN`. */
+async function copyRowsIn(
+  manager: EntityManager,
+  lines: AsyncIterator<string>,
+  refuseUnknown: (table: string) => void,
+): Promise<void> {
+  if (!manager.queryRunner) throw new Error('a transaction without a query runner');
+  const client = await pgClientOf(manager.queryRunner);
+  for (let line = await nextNonBlank(lines); line !== undefined; line = await nextNonBlank(lines)) {
+    const section = JSON.parse(line) as TableLine;
+    refuseUnknown(section.table);
+    await copyTableIn(client, section, rowsOfSection(lines, section.table));
+  }
+}
+
+/** The rest of a format 2 image: lines of rows in JSON, one INSERT each. */
+async function insertJsonRows(
+  manager: EntityManager,
+  lines: AsyncIterator<string>,
+  refuseUnknown: (table: string) => void,
+): Promise<void> {
+  for (let line = await nextNonBlank(lines); line !== undefined; line = await nextNonBlank(lines)) {
+    const batch = rowsLine(line);
+    refuseUnknown(batch.table);
+    const name = quoteIdentifier(batch.table);
+    await manager.query(
+      `INSERT INTO ${name} SELECT * FROM json_populate_recordset(NULL::${name}, $1::json)`,
+      [batch.rowsJson],
+    );
+  }
 }
 
 /** The pg connection under a query runner (COPY goes around TypeORM, on the same connection). */

@@ -225,8 +225,14 @@ export class Simulation {
   private maybeReportDisconnect(from: NodeId, to: NodeId): void {
     const sender = this.nodes.get(from);
     if (!sender?.raw || this.reportRandom.nextFloat() >= 0.3) return;
-    sender.raw.reportUnreachable(to, 'disconnected');
-    this.afterStep(sender);
+    this.tellDisconnected(sender, to);
+  }
+
+  /** `node` hears that its connection to `peer` failed. */
+  private tellDisconnected(node: SimNode, peer: NodeId): void {
+    this.trace(`${this.now} ${node.id} told its link to ${peer} failed`);
+    node.raw?.reportUnreachable(peer, 'disconnected');
+    this.afterStep(node);
   }
 
   /**
@@ -241,11 +247,7 @@ export class Simulation {
         !this.nodes.get(leader)?.raw ||
         this.network.isCut(node.id, leader) ||
         this.network.isCut(leader, node.id);
-      if (lost && this.reportRandom.nextFloat() < 0.3) {
-        this.trace(`${this.now} ${node.id} told its link to ${leader} failed`);
-        node.raw?.reportUnreachable(leader, 'disconnected');
-        this.afterStep(node);
-      }
+      if (lost && this.reportRandom.nextFloat() < 0.3) this.tellDisconnected(node, leader);
     }
   }
 
@@ -264,9 +266,7 @@ export class Simulation {
       leader && leader !== node.id && this.reportRandom.nextFloat() < 0.7
         ? leader
         : peers[this.reportRandom.nextInt(peers.length)].id;
-    this.trace(`${this.now} ${node.id} told its link to ${about} failed`);
-    node.raw?.reportUnreachable(about, 'disconnected');
-    this.afterStep(node);
+    this.tellDisconnected(node, about);
   }
 
   private afterStep(node: SimNode): void {
